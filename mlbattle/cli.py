@@ -1,0 +1,276 @@
+"""`python -m mlbattle ...`: each command a thin call into the modules; failures are one line on stderr, exit 1.
+
+Modules are imported inside the commands that use them, so `participants add` does not pay for the Kaggle
+SDK and nothing pays for pandas.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+log = logging.getLogger("mlbattle")
+
+
+class CommandError(Exception):
+    """A failure the user can act on; printed as one line."""
+
+
+def _settings():
+    from . import settings
+
+    return settings.load()
+
+
+def _connect():
+    from . import db
+
+    return db.connect(_settings())
+
+
+def cmd_events_add(args: argparse.Namespace) -> int:
+    from . import registry
+
+    with _connect() as con:
+        slug = registry.add_event(con, args.slug, args.title, args.start, args.end, args.description or "")
+    print(f"event {slug} added")
+    return 0
+
+
+def cmd_competitions_add(args: argparse.Namespace) -> int:
+    from . import imports
+
+    settings = _settings()
+    outcome = imports.import_competition(
+        settings, args.competition, event=args.event, status=args.status, auto_sync=not args.no_auto_sync,
+        trigger="import",
+    )
+    print(outcome.message)
+    if outcome.sync and outcome.sync.outcome == "failed":
+        print(f"warning: first sync failed: {outcome.sync.error}", file=sys.stderr)
+    return 0
+
+
+def cmd_competitions_set(args: argparse.Namespace) -> int:
+    from . import registry
+
+    with _connect() as con:
+        if args.status:
+            registry.set_status(con, args.slug, args.status)
+        if args.auto_sync:
+            registry.set_auto_sync(con, args.slug, args.auto_sync == "on")
+        if args.direction:
+            registry.set_direction(con, args.slug, None if args.direction == "auto" else args.direction)
+        if args.points is not None or args.worst is not None or args.best is not None:
+            registry.set_scoring(con, args.slug, args.worst, args.best, args.points)
+        if args.event is not None:
+            registry.set_event(con, args.slug, args.event or None)
+    print(f"competition {args.slug} updated")
+    if args.status == "ongoing":
+        return _sync_after_ongoing(args.slug)
+    return 0
+
+
+def _sync_after_ongoing(slug: str) -> int:
+    from . import imports
+
+    result = imports.sync_if_auto(_settings(), slug, trigger="status")
+    if result is not None:
+        print(result.summary())
+    return 0
+
+
+def cmd_competitions_list(args: argparse.Namespace) -> int:
+    from . import reads
+
+    with _connect() as con:
+        found = reads.competitions(con)
+    for record in found:
+        print(f"{record['slug']}\t{record['status']}\t{record['event_slug'] or '-'}\t{record['teams']} teams\t"
+              f"{record['matched']} matched\tlast sync: {record['last_outcome'] or 'never'}")
+    return 0
+
+
+def cmd_participants_add(args: argparse.Namespace) -> int:
+    from . import registry
+
+    with _connect() as con:
+        username = registry.add_participant(con, args.username, args.name)
+    print(f"participant {username} registered")
+    return 0
+
+
+def cmd_participants_import(args: argparse.Namespace) -> int:
+    from . import registry
+
+    path = Path(args.file)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise CommandError(f"{path} does not exist") from None
+    except UnicodeDecodeError:
+        raise CommandError(f"{path} is not UTF-8 text") from None
+    rows = registry.parse_participants(text)
+    with _connect() as con:
+        report = registry.import_participants(con, rows)
+    print(f"{report.added} participants registered, {len(report.skipped)} skipped")
+    for line in report.skipped[:20]:
+        print(f"  skipped {line}", file=sys.stderr)
+    if len(report.skipped) > 20:
+        print(f"  ... and {len(report.skipped) - 20} more", file=sys.stderr)
+    return 0
+
+
+def cmd_participants_remove(args: argparse.Namespace) -> int:
+    from . import registry
+
+    with _connect() as con:
+        registry.remove_participant(con, args.username)
+    print(f"participant {args.username} removed")
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from . import kaggle_client, sync
+
+    settings = _settings()
+    slugs = [kaggle_client.competition_slug(s) for s in args.slugs]
+    if args.all:
+        slugs += [s for s in sync.auto_sync_slugs(settings) if s not in slugs]
+    if not slugs:
+        raise CommandError("nothing to sync: name competitions, or use --all for every ongoing one with auto-sync on")
+    failed = 0
+    for slug in slugs:
+        result = sync.sync(slug, settings, trigger="cli")
+        if result.outcome == "failed":
+            failed += 1
+            print(result.summary(), file=sys.stderr)
+        else:
+            print(result.summary())
+    return 1 if failed else 0
+
+
+def cmd_leaderboard(args: argparse.Namespace) -> int:
+    from . import export, kaggle_client, queries
+
+    slug = kaggle_client.competition_slug(args.competition)
+    with _connect() as con:
+        if not con.execute(queries.GET_COMPETITION, [slug]).fetchone():
+            raise CommandError(f"there is no competition {slug!r}: import it first")
+        if args.all_teams:
+            rows = con.execute(queries.ALL_TEAMS, [slug, slug]).fetchall()
+        else:
+            rows = con.execute(queries.PLATFORM_LEADERBOARD, [slug]).fetchall()
+    if args.csv:
+        sys.stdout.write(export.to_csv(export.PLATFORM_COLUMNS, rows))
+        return 0
+    for row in rows:
+        platform_rank, kaggle_rank, participant, username, team, score, count, _ = row
+        print(f"{platform_rank or '-':>4} {kaggle_rank:>6}  {(participant or '-')[:30]:<30} {(team or '')[:30]:<30} "
+              f"{'' if score is None else score}")
+    if not rows:
+        print("no registered participant is on this leaderboard yet")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from . import backup
+
+    summary = backup.write_backup(_settings(), Path(args.file))
+    print(summary)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from . import backup
+
+    summary = backup.restore_backup(_settings(), Path(args.file))
+    print(summary)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m mlbattle", description="ML-Battle Leaderboards")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    events = commands.add_parser("events", help="events").add_subparsers(dest="action", required=True)
+    add = events.add_parser("add", help="create an event")
+    add.add_argument("slug")
+    add.add_argument("--title", required=True)
+    add.add_argument("--start", help="YYYY-MM-DD")
+    add.add_argument("--end", help="YYYY-MM-DD")
+    add.add_argument("--description")
+    add.set_defaults(run=cmd_events_add)
+
+    comps = commands.add_parser("competitions", help="competitions").add_subparsers(dest="action", required=True)
+    add = comps.add_parser("add", help="import a competition from Kaggle")
+    add.add_argument("competition", help="slug or Kaggle URL")
+    add.add_argument("--event")
+    add.add_argument("--status", choices=("upcoming", "ongoing", "completed"), default="ongoing")
+    add.add_argument("--no-auto-sync", action="store_true")
+    add.set_defaults(run=cmd_competitions_add)
+    change = comps.add_parser("set", help="change a competition's settings")
+    change.add_argument("slug")
+    change.add_argument("--status", choices=("upcoming", "ongoing", "completed"))
+    change.add_argument("--auto-sync", choices=("on", "off"))
+    change.add_argument("--direction", choices=("higher", "lower", "auto"))
+    change.add_argument("--worst", type=float)
+    change.add_argument("--best", type=float)
+    change.add_argument("--points", type=float)
+    change.add_argument("--event", help="event slug; empty to detach")
+    change.set_defaults(run=cmd_competitions_set)
+    comps.add_parser("list", help="list competitions").set_defaults(run=cmd_competitions_list)
+
+    people = commands.add_parser("participants", help="participants").add_subparsers(dest="action", required=True)
+    add = people.add_parser("add", help="register one participant")
+    add.add_argument("username")
+    add.add_argument("--name")
+    add.set_defaults(run=cmd_participants_add)
+    many = people.add_parser("import", help="register many from a CSV or a list")
+    many.add_argument("file")
+    many.set_defaults(run=cmd_participants_import)
+    remove = people.add_parser("remove", help="unregister one participant")
+    remove.add_argument("username")
+    remove.set_defaults(run=cmd_participants_remove)
+
+    sync = commands.add_parser("sync", help="download and load leaderboards")
+    sync.add_argument("slugs", nargs="*")
+    sync.add_argument("--all", action="store_true", help="every ongoing competition with auto-sync on")
+    sync.set_defaults(run=cmd_sync)
+
+    for name, run, text in (("backup", cmd_backup, "write a backup zip"), ("restore", cmd_restore, "restore one")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("file")
+        command.set_defaults(run=run)
+
+    board = commands.add_parser("leaderboard", help="print the platform leaderboard")
+    board.add_argument("competition")
+    board.add_argument("--csv", action="store_true")
+    board.add_argument("--all-teams", action="store_true", help="every Kaggle team, participants marked")
+    board.set_defaults(run=cmd_leaderboard)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # every failure is one line, never a traceback
+        if args.verbose:
+            log.exception("command failed")
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return 1
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:400] or type(exc).__name__

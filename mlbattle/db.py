@@ -1,0 +1,104 @@
+"""Short-lived DuckDB connections that tolerate another process holding the file, and the migrations.
+
+DuckDB lets one process open a database file for writing at a time, and locks out even readers while it
+does, so nothing here keeps a connection: each unit of work opens one, does its work and closes it, and
+a connection attempt that meets another process's lock is retried until `db_busy_timeout`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
+
+from . import queries
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+# DuckDB raised "Unique file handle conflict" when threads of one process opened and closed the same
+# file at the same moment; serialising only connect and close avoids it without serialising queries.
+_open_close = threading.Lock()
+_migrated: set[str] = set()
+
+
+class DatabaseBusy(RuntimeError):
+    """Another process held the database for longer than the configured wait."""
+
+
+def _is_lock_conflict(exc: BaseException) -> bool:
+    text = str(exc)
+    return isinstance(exc, duckdb.IOException) and ("lock" in text.lower() or "Conflicting" in text)
+
+
+def _open(settings: Settings) -> duckdb.DuckDBPyConnection:
+    config = {"memory_limit": settings.memory_limit, "threads": 2}
+    if settings.is_local_db:
+        Path(settings.db).parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(settings.db, config=config)
+
+
+@contextmanager
+def connect(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection for one unit of work; the schema is brought up to date on first use in the process."""
+    retrying = Retrying(
+        retry=retry_if_exception(_is_lock_conflict),
+        stop=stop_after_delay(settings.db_busy_timeout),
+        wait=wait_random_exponential(multiplier=0.02, max=0.5),
+        reraise=True,
+    )
+    try:
+        for attempt in retrying:
+            with attempt, _open_close:
+                con = _open(settings)
+    except duckdb.IOException as exc:
+        if _is_lock_conflict(exc):
+            raise DatabaseBusy(
+                f"the database {settings.db} stayed busy for {settings.db_busy_timeout:g} s (another process holds it)"
+            ) from None
+        raise
+    try:
+        if settings.db not in _migrated:
+            migrate(con)
+            _migrated.add(settings.db)
+        yield con
+    finally:
+        with _open_close:
+            con.close()
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply the migrations the database has not seen, each in its own transaction; return the version."""
+    con.execute(queries.CREATE_SCHEMA_VERSION)
+    row = con.execute(queries.SCHEMA_VERSION).fetchone()
+    version = row[0] if row and row[0] is not None else 0
+    for number, statements in enumerate(queries.MIGRATIONS[version:], start=version + 1):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for statement in statements:
+                con.execute(statement)
+            con.execute(queries.SET_SCHEMA_VERSION, [number])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        log.info("database migrated to version %s", number)
+        version = number
+    return version
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing: a failure anywhere inside leaves the database as it was."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")

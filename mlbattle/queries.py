@@ -1,0 +1,315 @@
+"""Every SQL statement of the app, parameterised with `?`.
+
+Nothing here is ever formatted with text that came from a person or a file. The one statement that is
+shaped at run time, the CSV reader's column list, is built from column *counts and positions* only
+(`c0`, `c1`, ...), see `read_csv_statement`.
+"""
+
+from __future__ import annotations
+
+CREATE_SCHEMA_VERSION = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
+SCHEMA_VERSION = "SELECT max(version) FROM schema_version"
+SET_SCHEMA_VERSION = "INSERT INTO schema_version VALUES (?)"
+
+# One list of statements per schema version; append, never edit a released one.
+MIGRATIONS: list[list[str]] = [
+    [
+        """CREATE TABLE events (
+            slug VARCHAR PRIMARY KEY,
+            title VARCHAR NOT NULL,
+            start_date DATE,
+            end_date DATE,
+            description VARCHAR NOT NULL DEFAULT '',
+            created_at TIMESTAMP NOT NULL)""",
+        """CREATE TABLE competitions (
+            slug VARCHAR PRIMARY KEY,
+            event_slug VARCHAR,
+            title VARCHAR NOT NULL,
+            url VARCHAR,
+            deadline TIMESTAMP,
+            metric VARCHAR,
+            kaggle_team_count INTEGER,
+            status VARCHAR NOT NULL,
+            auto_sync BOOLEAN NOT NULL,
+            direction_override VARCHAR,
+            inferred_direction VARCHAR,
+            worst DOUBLE,
+            best DOUBLE,
+            points DOUBLE,
+            content_hash VARCHAR,
+            file_kind VARCHAR,
+            created_at TIMESTAMP NOT NULL)""",
+        """CREATE TABLE participants (
+            username_key VARCHAR PRIMARY KEY,
+            kaggle_username VARCHAR NOT NULL,
+            display_name VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL)""",
+        """CREATE TABLE kaggle_rows (
+            competition_slug VARCHAR NOT NULL,
+            position INTEGER NOT NULL,
+            kaggle_rank INTEGER NOT NULL,
+            team_id VARCHAR,
+            team_name VARCHAR NOT NULL,
+            last_submission TIMESTAMP,
+            score DOUBLE,
+            submission_count INTEGER,
+            members VARCHAR,
+            is_benchmark BOOLEAN NOT NULL)""",
+        """CREATE TABLE kaggle_members (
+            competition_slug VARCHAR NOT NULL,
+            position INTEGER NOT NULL,
+            username_key VARCHAR NOT NULL)""",
+        """CREATE TABLE sync_runs (
+            id VARCHAR PRIMARY KEY,
+            competition_slug VARCHAR NOT NULL,
+            trigger VARCHAR NOT NULL,
+            started_at TIMESTAMP NOT NULL,
+            finished_at TIMESTAMP NOT NULL,
+            outcome VARCHAR NOT NULL,
+            rows INTEGER,
+            matched INTEGER,
+            created INTEGER,
+            updated INTEGER,
+            removed INTEGER,
+            duration_ms INTEGER,
+            content_hash VARCHAR,
+            error VARCHAR)""",
+        """CREATE TABLE history (
+            competition_slug VARCHAR NOT NULL,
+            sync_id VARCHAR NOT NULL,
+            synced_at TIMESTAMP NOT NULL,
+            username_key VARCHAR NOT NULL,
+            team_name VARCHAR,
+            kaggle_rank INTEGER,
+            score DOUBLE,
+            submission_count INTEGER)""",
+    ],
+]
+
+# ---------------------------------------------------------------- loading a download
+
+
+def read_csv_statement(column_count: int) -> str:
+    """Stage the CSV as text columns c0..cN; the shape comes from a count, never from the file's words."""
+    if not 0 < column_count <= 64:
+        raise ValueError("a leaderboard has between 1 and 64 columns")
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(column_count))
+    return (
+        "CREATE OR REPLACE TEMP TABLE staged_raw AS SELECT * FROM read_csv(?, header = true, delim = ',', "
+        "quote = '\"', escape = '\"', auto_detect = false, strict_mode = true, encoding = 'utf-8', "
+        f"columns = {{{columns}}})"
+    )
+
+
+def typed_stage_statement(positions: dict[str, int | None]) -> str:
+    """Turn staged text into typed rows; `positions` maps our names to CSV column indexes (or None)."""
+
+    def col(name: str) -> str:
+        index = positions.get(name)
+        return "CAST(NULL AS VARCHAR)" if index is None else f"c{int(index)}"
+
+    return f"""
+        CREATE OR REPLACE TEMP TABLE staged AS
+        SELECT
+            CAST(rowid + 1 AS INTEGER) AS position,
+            {col('rank')} AS rank_text,
+            {col('team_id')} AS team_id,
+            coalesce({col('team_name')}, '') AS team_name,
+            {col('submitted')} AS submitted_text,
+            {col('score')} AS score_text,
+            {col('submission_count')} AS count_text,
+            {col('members')} AS members
+        FROM staged_raw"""
+
+
+FIRST_BAD_SCORE = """
+    SELECT position, score_text FROM staged
+    WHERE nullif(trim(score_text), '') IS NOT NULL AND TRY_CAST(trim(score_text) AS DOUBLE) IS NULL
+    ORDER BY position LIMIT 1"""
+
+FIRST_BAD_RANK = """
+    SELECT position, rank_text FROM staged
+    WHERE rank_text IS NOT NULL AND TRY_CAST(trim(rank_text) AS INTEGER) IS NULL
+    ORDER BY position LIMIT 1"""
+
+FINAL_STAGE = """
+    CREATE OR REPLACE TEMP TABLE staged_rows AS
+    SELECT
+        position,
+        coalesce(TRY_CAST(trim(rank_text) AS INTEGER), position) AS kaggle_rank,
+        team_id,
+        team_name,
+        TRY_CAST(submitted_text AS TIMESTAMP) AS last_submission,
+        TRY_CAST(trim(score_text) AS DOUBLE) AS score,
+        TRY_CAST(trim(count_text) AS INTEGER) AS submission_count,
+        members,
+        coalesce(TRY_CAST(trim(rank_text) AS INTEGER) = 0, false) AS is_benchmark
+    FROM staged"""
+
+# Rule 1: members' usernames, or the team name where the file has no member column; rule 2: no benchmarks.
+STAGE_MEMBERS_FROM_COLUMN = """
+    CREATE OR REPLACE TEMP TABLE staged_members AS
+    SELECT DISTINCT position, lower(trim(name)) AS username_key
+    FROM (SELECT position, unnest(string_split(members, ',')) AS name FROM staged_rows WHERE NOT is_benchmark)
+    WHERE trim(name) <> ''"""
+
+STAGE_MEMBERS_FROM_TEAM_NAME = """
+    CREATE OR REPLACE TEMP TABLE staged_members AS
+    SELECT position, lower(trim(team_name)) AS username_key FROM staged_rows
+    WHERE NOT is_benchmark AND trim(team_name) <> ''"""
+
+STAGED_COUNT = "SELECT count(*) FROM staged_rows"
+
+# Scores that grow with rank mean lower is better; NULL when the file cannot tell.
+STAGED_DIRECTION = """
+    SELECT CASE WHEN c > 0 THEN 'lower' WHEN c < 0 THEN 'higher' END
+    FROM (SELECT corr(kaggle_rank, score) AS c FROM staged_rows WHERE NOT is_benchmark AND score IS NOT NULL)"""
+
+CHANGE_COUNTS = """
+    WITH old AS (
+        SELECT coalesce(team_id, team_name) AS k, kaggle_rank, score, submission_count
+        FROM kaggle_rows WHERE competition_slug = ?),
+    new AS (SELECT coalesce(team_id, team_name) AS k, kaggle_rank, score, submission_count FROM staged_rows)
+    SELECT
+        count(*) FILTER (WHERE old.k IS NULL) AS created,
+        count(*) FILTER (WHERE old.k IS NOT NULL AND new.k IS NOT NULL AND (
+            old.kaggle_rank IS DISTINCT FROM new.kaggle_rank OR old.score IS DISTINCT FROM new.score
+            OR old.submission_count IS DISTINCT FROM new.submission_count)) AS updated,
+        count(*) FILTER (WHERE new.k IS NULL) AS removed
+    FROM old FULL OUTER JOIN new ON old.k = new.k"""
+
+DELETE_ROWS = "DELETE FROM kaggle_rows WHERE competition_slug = ?"
+INSERT_ROWS = """
+    INSERT INTO kaggle_rows
+    SELECT ?, position, kaggle_rank, team_id, team_name, last_submission, score, submission_count, members,
+           is_benchmark
+    FROM staged_rows"""
+DELETE_MEMBERS = "DELETE FROM kaggle_members WHERE competition_slug = ?"
+INSERT_MEMBERS = "INSERT INTO kaggle_members SELECT ?, position, username_key FROM staged_members"
+
+INSERT_HISTORY = """
+    INSERT INTO history
+    SELECT ?, ?, ?, p.username_key, r.team_name, r.kaggle_rank, r.score, r.submission_count
+    FROM staged_rows r
+    JOIN staged_members m ON m.position = r.position
+    JOIN participants p ON p.username_key = m.username_key"""
+
+SET_LOADED = """
+    UPDATE competitions SET content_hash = ?, inferred_direction = ?, file_kind = ?, kaggle_team_count = ?
+    WHERE slug = ?"""
+
+INSERT_RUN = """
+    INSERT INTO sync_runs (id, competition_slug, trigger, started_at, finished_at, outcome, rows, matched,
+                           created, updated, removed, duration_ms, content_hash, error)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+CONTENT_HASH = "SELECT content_hash FROM competitions WHERE slug = ?"
+
+# ---------------------------------------------------------------- matching (rules 1-5, one join)
+
+# Team-mates share the team's row, so they share kaggle_rank and, by the dense rank, platform_rank.
+PLATFORM_LEADERBOARD = """
+    SELECT
+        dense_rank() OVER (ORDER BY r.kaggle_rank) AS platform_rank,
+        r.kaggle_rank,
+        p.display_name AS participant,
+        p.kaggle_username,
+        r.team_name,
+        r.score,
+        r.submission_count,
+        r.last_submission
+    FROM kaggle_rows r
+    JOIN kaggle_members m ON m.competition_slug = r.competition_slug AND m.position = r.position
+    JOIN participants p ON p.username_key = m.username_key
+    WHERE r.competition_slug = ? AND NOT r.is_benchmark
+    ORDER BY platform_rank, r.kaggle_rank, p.kaggle_username"""
+
+# Every Kaggle row, with the registered participants on each team and their platform rank.
+ALL_TEAMS = """
+    WITH matched AS (
+        SELECT m.position, string_agg(p.display_name, ', ' ORDER BY p.kaggle_username) AS participant,
+               string_agg(p.kaggle_username, ', ' ORDER BY p.kaggle_username) AS kaggle_username
+        FROM kaggle_members m JOIN participants p ON p.username_key = m.username_key
+        WHERE m.competition_slug = ?
+        GROUP BY m.position)
+    SELECT
+        CASE WHEN m.position IS NOT NULL AND NOT r.is_benchmark
+             THEN dense_rank() OVER (PARTITION BY m.position IS NOT NULL AND NOT r.is_benchmark
+                                     ORDER BY r.kaggle_rank) END AS platform_rank,
+        r.kaggle_rank, m.participant, m.kaggle_username, r.team_name, r.score, r.submission_count,
+        r.last_submission
+    FROM kaggle_rows r LEFT JOIN matched m ON m.position = r.position
+    WHERE r.competition_slug = ?
+    ORDER BY r.position"""
+
+MATCHED_COUNT = """
+    SELECT count(*) FROM kaggle_members m JOIN participants p ON p.username_key = m.username_key
+    WHERE m.competition_slug = ?"""
+
+# ---------------------------------------------------------------- events, competitions, participants
+
+INSERT_EVENT = """
+    INSERT INTO events (slug, title, start_date, end_date, description, created_at) VALUES (?, ?, ?, ?, ?, ?)"""
+UPDATE_EVENT = "UPDATE events SET title = ?, start_date = ?, end_date = ?, description = ? WHERE slug = ?"
+GET_EVENT = "SELECT slug, title, start_date, end_date, description FROM events WHERE slug = ?"
+LIST_EVENTS = "SELECT slug, title, start_date, end_date, description FROM events ORDER BY start_date NULLS LAST, slug"
+
+INSERT_COMPETITION = """
+    INSERT INTO competitions (slug, event_slug, title, url, deadline, metric, kaggle_team_count, status, auto_sync,
+                              created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+UPDATE_COMPETITION_FROM_KAGGLE = """
+    UPDATE competitions SET title = ?, url = ?, deadline = ?, metric = ?, kaggle_team_count = ? WHERE slug = ?"""
+SET_COMPETITION_EVENT = "UPDATE competitions SET event_slug = ? WHERE slug = ?"
+SET_STATUS = "UPDATE competitions SET status = ? WHERE slug = ?"
+SET_AUTO_SYNC = "UPDATE competitions SET auto_sync = ? WHERE slug = ?"
+SET_DIRECTION_OVERRIDE = "UPDATE competitions SET direction_override = ? WHERE slug = ?"
+SET_SCORING = "UPDATE competitions SET worst = ?, best = ?, points = ? WHERE slug = ?"
+DELETE_COMPETITION = [
+    "DELETE FROM kaggle_rows WHERE competition_slug = ?",
+    "DELETE FROM kaggle_members WHERE competition_slug = ?",
+    "DELETE FROM history WHERE competition_slug = ?",
+    "DELETE FROM sync_runs WHERE competition_slug = ?",
+    "DELETE FROM competitions WHERE slug = ?",
+]
+
+_COMPETITION_COLUMNS = """
+    c.slug, c.event_slug, c.title, c.url, c.deadline, c.metric, c.kaggle_team_count, c.status, c.auto_sync,
+    coalesce(c.direction_override, c.inferred_direction, 'higher') AS direction, c.direction_override,
+    c.inferred_direction, c.worst, c.best, c.points, c.content_hash,
+    (SELECT max(started_at) FROM sync_runs s WHERE s.competition_slug = c.slug) AS last_attempt_at,
+    (SELECT max(started_at) FROM sync_runs s WHERE s.competition_slug = c.slug
+        AND s.outcome IN ('created', 'updated', 'unchanged')) AS last_success_at,
+    (SELECT arg_max(outcome, started_at) FROM sync_runs s WHERE s.competition_slug = c.slug) AS last_outcome,
+    (SELECT arg_max(error, started_at) FROM sync_runs s WHERE s.competition_slug = c.slug) AS last_error,
+    (SELECT count(*) FROM kaggle_rows k WHERE k.competition_slug = c.slug AND NOT k.is_benchmark) AS teams,
+    (SELECT count(DISTINCT p.username_key) FROM kaggle_members m JOIN participants p
+        ON p.username_key = m.username_key WHERE m.competition_slug = c.slug) AS matched"""
+
+GET_COMPETITION = f"SELECT {_COMPETITION_COLUMNS} FROM competitions c WHERE c.slug = ?"
+LIST_COMPETITIONS = f"SELECT {_COMPETITION_COLUMNS} FROM competitions c ORDER BY c.event_slug NULLS LAST, c.slug"
+AUTO_SYNC_SLUGS = "SELECT slug FROM competitions WHERE status = 'ongoing' AND auto_sync ORDER BY slug"
+
+INSERT_PARTICIPANT = """
+    INSERT INTO participants (username_key, kaggle_username, display_name, created_at) VALUES (?, ?, ?, ?)"""
+INSERT_PARTICIPANTS_FROM_VIEW = """
+    INSERT INTO participants (username_key, kaggle_username, display_name, created_at)
+    SELECT username_key, kaggle_username, display_name, created_at FROM incoming_participants"""
+PARTICIPANT_EXISTS = "SELECT kaggle_username FROM participants WHERE username_key = ?"
+DELETE_PARTICIPANT = "DELETE FROM participants WHERE username_key = ?"
+LIST_PARTICIPANTS = """
+    SELECT kaggle_username, display_name, created_at FROM participants ORDER BY lower(display_name), username_key"""
+PARTICIPANT_KEYS = "SELECT username_key FROM participants"
+
+# ---------------------------------------------------------------- runs and history
+
+RECENT_RUNS = """
+    SELECT started_at, competition_slug, trigger, outcome, rows, matched, created, updated, removed, duration_ms,
+           error
+    FROM sync_runs WHERE (? IS NULL OR competition_slug = ?) ORDER BY started_at DESC LIMIT ?"""
+
+HISTORY = """
+    SELECT h.synced_at, p.display_name AS participant, p.kaggle_username, h.kaggle_rank, h.score,
+           h.submission_count
+    FROM history h JOIN participants p ON p.username_key = h.username_key
+    WHERE h.competition_slug = ? ORDER BY h.synced_at, p.kaggle_username"""

@@ -1,0 +1,176 @@
+"""One sync run: cross-process lock, bounded download, checked file, atomic load, a run record either way.
+
+The database is never held open across the download: the lock is a file lock beside the database, the
+download goes to a temporary folder inside the app's data folder that is always removed, and only the
+load (seconds at most) holds a connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Callable, Iterable
+
+from filelock import FileLock, Timeout
+
+from . import db, kaggle_client, loader, queries, reads
+from .kaggle_client import KaggleError
+from .leaderboard_file import LeaderboardFileError, extract_csv
+from .registry import now as utc_now
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+Fetch = Callable[[str, Path], Path]
+"""Puts a leaderboard zip for a slug into a folder and returns its path: Kaggle, or the demo's samples."""
+
+SUCCESS = ("created", "updated", "unchanged")
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    slug: str
+    outcome: str
+    rows: int | None = None
+    matched: int | None = None
+    created: int = 0
+    updated: int = 0
+    removed: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in SUCCESS or self.outcome in ("fresh", "busy")
+
+    def summary(self) -> str:
+        """The one line the CLI prints and the admin page shows."""
+        if self.outcome == "failed":
+            return f"{self.slug}: failed: {self.error}"
+        if self.outcome == "busy":
+            return f"{self.slug}: skipped: another sync of it is running"
+        if self.outcome == "fresh":
+            return f"{self.slug}: fresh: synced less than the interval ago"
+        if self.outcome == "unchanged":
+            return f"{self.slug}: unchanged ({self.matched} participants matched, {self.seconds:.2f} s)"
+        return (
+            f"{self.slug}: {self.outcome}: {self.rows:,} teams, {self.matched} participants matched "
+            f"(+{self.created} new, {self.updated} changed, -{self.removed} gone; {self.seconds:.2f} s)"
+        )
+
+
+def kaggle_fetch(settings: Settings) -> Fetch:
+    return lambda slug, folder: kaggle_client.download_leaderboard(slug, folder, settings)
+
+
+def _safe_name(slug: str) -> str:
+    return re.sub(r"[^a-z0-9-]", "_", slug.lower())[:100]
+
+
+def _lock(settings: Settings, slug: str) -> FileLock:
+    folder = settings.data_dir / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(folder / f"{_safe_name(slug)}.lock"))
+
+
+def _scratch(settings: Settings) -> Path:
+    folder = settings.data_dir / "tmp"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def is_stale(last_attempt_at: datetime | None, settings: Settings, at: datetime | None = None) -> bool:
+    """Due for a refresh: no attempt within the interval. Failures count, so a failing Kaggle is not hammered."""
+    if last_attempt_at is None:
+        return True
+    return (at or utc_now()) - last_attempt_at >= timedelta(seconds=settings.sync_interval)
+
+
+def _last_attempt(settings: Settings, slug: str) -> tuple[bool, datetime | None, str | None]:
+    with db.connect(settings) as con:
+        record = reads.competition(con, slug)
+    if record is None:
+        return False, None, None
+    return True, record["last_attempt_at"], record["metric"]
+
+
+def sync(
+    slug: str,
+    settings: Settings,
+    *,
+    trigger: str = "manual",
+    fetch: Fetch | None = None,
+    only_if_stale: bool = False,
+    wait: bool = True,
+    clock: Callable[[], datetime] = utc_now,
+) -> SyncResult:
+    """Sync one competition. `only_if_stale` is the page-view rule; `wait=False` skips when one is running."""
+    fetch = fetch or kaggle_fetch(settings)
+    lock = _lock(settings, slug)
+    try:
+        lock.acquire(timeout=settings.total_timeout + settings.db_busy_timeout if wait else 0)
+    except Timeout:
+        return SyncResult(slug, "busy")
+    try:
+        known, last_attempt, metric = _last_attempt(settings, slug)
+        if not known:
+            return SyncResult(slug, "failed", error=f"there is no competition {slug!r}: import it first")
+        if only_if_stale and not is_stale(last_attempt, settings, clock()):
+            return SyncResult(slug, "fresh")
+        return _run(slug, settings, trigger, fetch, metric, clock)
+    finally:
+        lock.release()
+
+
+def _run(slug: str, settings: Settings, trigger: str, fetch: Fetch, metric: str | None,
+         clock: Callable[[], datetime]) -> SyncResult:
+    run = loader.Run(uuid.uuid4().hex, slug, trigger, clock())
+    began = time.perf_counter()
+    try:
+        with tempfile.TemporaryDirectory(prefix="sync-", dir=_scratch(settings)) as folder:
+            zip_path = fetch(slug, Path(folder))
+            csv_file = extract_csv(zip_path, Path(folder), settings.max_download_bytes)
+            with db.connect(settings) as con:
+                result = loader.load(con, run, csv_file, metric, clock())
+    except (KaggleError, LeaderboardFileError, db.DatabaseBusy, OSError) as exc:
+        return _failed(run, settings, began, _reason(exc), clock)
+    except Exception as exc:  # a crash must still leave a run record and the old leaderboard
+        log.exception("sync of %s crashed", slug)
+        return _failed(run, settings, began, f"unexpected {type(exc).__name__}: {_reason(exc)}", clock)
+    seconds = time.perf_counter() - began
+    log.info("sync %s %s in %.2f s", slug, result.outcome, seconds)
+    return SyncResult(slug, result.outcome, result.rows, result.matched, result.created, result.updated,
+                      result.removed, seconds)
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:300]
+
+
+def _failed(run: loader.Run, settings: Settings, began: float, error: str,
+            clock: Callable[[], datetime]) -> SyncResult:
+    log.warning("sync of %s failed: %s", run.slug, error)
+    try:
+        with db.connect(settings) as con:
+            loader.record_run(con, run, loader.LoadResult("failed", rows=None, matched=0), clock(), error=error)
+    except Exception as exc:
+        log.error("could not record the failed run of %s: %s", run.slug, exc)
+    return SyncResult(run.slug, "failed", seconds=time.perf_counter() - began, error=error)
+
+
+def auto_sync_slugs(settings: Settings) -> list[str]:
+    """What `sync --all` and the scheduler cover: ongoing competitions with auto-sync on."""
+    with db.connect(settings) as con:
+        return [row[0] for row in con.execute(queries.AUTO_SYNC_SLUGS).fetchall()]
+
+
+def sync_many(slugs: Iterable[str], settings: Settings, **options) -> list[SyncResult]:
+    """One after the other: Kaggle's pacing applies across them, and one failure does not stop the rest."""
+    return [sync(slug, settings, **options) for slug in slugs]
