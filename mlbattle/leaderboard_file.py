@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -101,7 +102,7 @@ def extract_csv(zip_path: Path, folder: Path, max_bytes: int) -> LeaderboardCsv:
                         raise LeaderboardFileError(f"the leaderboard inflates past the {max_bytes / 1e6:.0f} MB limit")
                     digest.update(chunk)
                     out.write(chunk)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, NotImplementedError) as exc:
         raise LeaderboardFileError(f"the zip is corrupt: {' '.join(str(exc).split())[:120]}") from None
     columns = read_header(target)
     positions, ignored = classify(columns)

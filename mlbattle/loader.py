@@ -45,15 +45,14 @@ def direction_from_metric(metric: str | None) -> str:
 
 
 def _csv_error(exc: duckdb.Error) -> LeaderboardFileError:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    where = next((line for line in lines if line.startswith("CSV Error on Line")), "")
-    detail = next(
-        (line for line in lines[1:] if not line.startswith(("Original Line", "CSV Error", "Possible", "*"))),
-        lines[0] if lines else "",
-    )
-    line_no = where.removeprefix("CSV Error on Line:").strip()
-    prefix = f"the CSV is malformed at line {line_no}" if line_no else "the CSV is malformed"
-    return LeaderboardFileError(f"{prefix}: {detail[:160]}")
+    """DuckDB's CSV errors span many lines and quote the row; keep the line number and the cause."""
+    text = str(exc)
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    cause = re.search(r"^(Expected Number of Columns.*|.*unterminated quote.*|Invalid unicode.*)$", text,
+                      re.MULTILINE | re.IGNORECASE)
+    detail = cause.group(1) if cause else text.splitlines()[0]
+    where = f" at line {line.group(1)}" if line else ""
+    return LeaderboardFileError(f"the CSV is malformed{where}: {detail.strip()[:160]}")
 
 
 def stage(con: duckdb.DuckDBPyConnection, csv_file: LeaderboardCsv) -> tuple[int, str | None]:

@@ -162,7 +162,7 @@ STAGED_COUNT = "SELECT count(*) FROM staged_rows"
 
 # Scores that grow with rank mean lower is better; NULL when the file cannot tell.
 STAGED_DIRECTION = """
-    SELECT CASE WHEN c > 0 THEN 'lower' WHEN c < 0 THEN 'higher' END
+    SELECT CASE WHEN c IS NULL OR isnan(c) THEN NULL WHEN c > 0 THEN 'lower' WHEN c < 0 THEN 'higher' END
     FROM (SELECT corr(kaggle_rank, score) AS c FROM staged_rows WHERE NOT is_benchmark AND score IS NOT NULL)"""
 
 CHANGE_COUNTS = """
@@ -313,3 +313,63 @@ HISTORY = """
            h.submission_count
     FROM history h JOIN participants p ON p.username_key = h.username_key
     WHERE h.competition_slug = ? ORDER BY h.synced_at, p.kaggle_username"""
+
+# ---------------------------------------------------------------- event standings
+
+# The event's competitions in column order, with what each one's points rule needs to be described.
+EVENT_STANDINGS_COMPETITIONS = """
+    SELECT c.slug, c.title, c.metric, coalesce(c.direction_override, c.inferred_direction, 'higher') AS direction,
+           c.worst, c.best, c.points,
+           (c.worst IS NOT NULL AND c.best IS NOT NULL AND c.points IS NOT NULL) AS organiser_set,
+           (SELECT count(*) FROM kaggle_rows k WHERE k.competition_slug = c.slug AND NOT k.is_benchmark) AS teams
+    FROM competitions c WHERE c.event_slug = ?
+    ORDER BY c.deadline NULLS LAST, c.slug"""
+
+# One row per (competition, participant found on at least one of the event's leaderboards).
+# Organiser-set: (score - worst) / (best - worst) * points, clamped to [0, points]; no score gives 0.
+# Zero-setup: 100 * beaten / (teams - 1), where teams counts the non-benchmark rows of the newest download
+# and beaten those with a strictly worse kaggle_rank (a shared rank is not beaten); a lone team gets 100.
+# platform_rank is PLATFORM_LEADERBOARD's dense rank; a participant matched twice (older header, two teams
+# named alike) keeps their best row. Absent from a competition: NULL ranks and score, 0 points.
+EVENT_STANDINGS = """
+    WITH comps AS (
+        SELECT slug, deadline, worst, best, points,
+               (worst IS NOT NULL AND best IS NOT NULL AND points IS NOT NULL) AS organiser_set
+        FROM competitions WHERE event_slug = ?),
+    field AS (
+        SELECT r.competition_slug, r.position, r.kaggle_rank, r.score,
+               count(*) OVER (PARTITION BY r.competition_slug) AS teams,
+               count(*) OVER (PARTITION BY r.competition_slug ORDER BY r.kaggle_rank
+                              RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS at_or_above
+        FROM kaggle_rows r JOIN comps c ON c.slug = r.competition_slug
+        WHERE NOT r.is_benchmark),
+    matched AS (
+        SELECT f.competition_slug, p.username_key, f.position, f.kaggle_rank, f.score, f.teams, f.at_or_above,
+               dense_rank() OVER (PARTITION BY f.competition_slug ORDER BY f.kaggle_rank) AS platform_rank
+        FROM field f
+        JOIN kaggle_members m ON m.competition_slug = f.competition_slug AND m.position = f.position
+        JOIN participants p ON p.username_key = m.username_key),
+    best_row AS (
+        SELECT * FROM matched
+        QUALIFY row_number() OVER (PARTITION BY competition_slug, username_key ORDER BY kaggle_rank, position) = 1),
+    people AS (
+        SELECT p.username_key, p.display_name, p.kaggle_username FROM participants p
+        WHERE p.username_key IN (SELECT username_key FROM best_row))
+    SELECT
+        c.slug AS competition,
+        p.display_name AS participant,
+        p.kaggle_username,
+        b.kaggle_rank,
+        b.platform_rank,
+        b.score,
+        CAST(CASE
+            WHEN b.username_key IS NULL OR (c.organiser_set AND b.score IS NULL) THEN 0
+            WHEN c.organiser_set THEN greatest(0, least(c.points, (b.score - c.worst) / (c.best - c.worst) * c.points))
+            WHEN b.teams <= 1 THEN 100
+            ELSE 100 * CAST(b.teams - b.at_or_above AS DOUBLE) / (b.teams - 1)
+        END AS DOUBLE) AS points,
+        CASE WHEN c.organiser_set THEN 'organiser' ELSE 'field share' END AS rule
+    FROM comps c
+    CROSS JOIN people p
+    LEFT JOIN best_row b ON b.competition_slug = c.slug AND b.username_key = p.username_key
+    ORDER BY c.deadline NULLS LAST, c.slug, b.kaggle_rank NULLS LAST, p.username_key"""

@@ -1,0 +1,38 @@
+"""Tiny hand-made leaderboards in Kaggle's download format, for tests that need exact rows."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import zlib
+
+import pandas as pd
+
+from mlbattle import samples
+
+Row = tuple[Any, str, Any, str]  # (rank, team name, score, members)
+
+
+def frame(rows: Sequence[Row]) -> pd.DataFrame:
+    """Rows as (rank, team, score, members); TeamId follows the team name so a team keeps its id across files."""
+    return pd.DataFrame(
+        {
+            "Rank": [r[0] for r in rows],
+            "TeamId": [1000 + zlib.crc32(r[1].encode()) % 1_000_000 for r in rows],
+            "TeamName": [r[1] for r in rows],
+            "LastSubmissionDate": ["2026-11-22 18:00:00"] * len(rows),
+            "Score": [r[2] for r in rows],
+            "SubmissionCount": [3] * len(rows),
+            "TeamMemberUserNames": [r[3] for r in rows],
+        }
+    )
+
+
+def zip_of(slug: str, rows: Sequence[Row], *, header: str = "current", private: bool = False) -> bytes:
+    return samples.leaderboard_zip(slug, samples.leaderboard_csv(frame(rows), header=header), private=private)
+
+
+def zip_with_csv(slug: str, csv_text: str | bytes) -> bytes:
+    """A zip around any CSV text, for files Kaggle would never send."""
+    data = csv_text.encode("utf-8-sig") if isinstance(csv_text, str) else csv_text
+    return samples.leaderboard_zip(slug, data)

@@ -1,0 +1,160 @@
+"""Reading Kaggle's download: both headers, BOM, quoting, hostile names, and every broken file we can think of."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+
+from mlbattle import db, queries, reads, registry, sync
+from mlbattle.leaderboard_file import LeaderboardFileError, extract_csv
+from tests.boards import zip_of, zip_with_csv
+
+SLUG = "file-cup"
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _extract(tmp_path, data: bytes, max_bytes: int = 10_000_000):
+    path = tmp_path / "download.zip"
+    path.write_bytes(data)
+    return extract_csv(path, tmp_path, max_bytes)
+
+
+def test_current_header_is_recognised_with_bom(tmp_path):
+    found = _extract(tmp_path, zip_of(SLUG, [(1, "a", 0.5, "x")]))
+    assert found.kind == "current" and found.has_members and found.columns[0] == "Rank"
+
+
+def test_older_header_has_no_rank_and_no_members(tmp_path):
+    found = _extract(tmp_path, zip_of(SLUG, [(1, "a", 0.5, "x")], header="older"))
+    assert found.kind == "older" and not found.has_members
+
+
+def test_private_leaderboard_file_name_is_accepted(tmp_path):
+    assert _extract(tmp_path, zip_of(SLUG, [(1, "a", 0.5, "x")], private=True)).kind == "current"
+
+
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"<!DOCTYPE html><html><body>Sign in</body></html>", "web page"),
+        (b"", "empty"),
+        (b"PK\x03\x04 this is not really a zip", "not a zip"),
+        (_zip({}), "empty"),
+        (_zip({"a.csv": b"x", "b.csv": b"y"}), "2 files"),
+        (_zip({"../../evil.csv": b"Rank\n"}), "outside its folder"),
+        (_zip({"/etc/evil.csv": b"Rank\n"}), "outside its folder"),
+        (_zip({"leaderboard.exe": b"MZ"}), "not a CSV"),
+        (_zip({"a.csv": b""}), "no header"),
+        (_zip({"a.csv": b"\xff\xfeR\x00a\x00n\x00k\x00"}), "not UTF-8"),
+        (_zip({"a.csv": b"foo,bar\r\n1,2\r\n"}), "expected Kaggle's"),
+        (_zip({"a.csv": b"TeamName,Score,Score\r\n"}), "twice"),
+    ],
+)
+def test_bad_downloads_are_refused_with_a_reason(tmp_path, data, reason):
+    with pytest.raises(LeaderboardFileError, match=reason):
+        _extract(tmp_path, data)
+
+
+def test_corrupt_member_is_refused(tmp_path):
+    good = bytearray(zip_of(SLUG, [(1, "a" * 200, 0.5, "x")] * 50))
+    middle = len(good) // 2
+    good[middle:middle + 20] = b"\x00" * 20
+    with pytest.raises(LeaderboardFileError, match="corrupt"):
+        _extract(tmp_path, bytes(good))
+
+
+def test_a_file_that_inflates_past_the_cap_is_refused(tmp_path):
+    big = zip_with_csv(SLUG, "Rank,TeamName,Score\r\n" + "1,a,0.5\r\n" * 200_000)
+    assert len(big) < 100_000
+    with pytest.raises(LeaderboardFileError, match="limit"):
+        _extract(tmp_path, big, max_bytes=1_000_000)
+
+
+# ---- through the loader into DuckDB
+
+
+def _setup(settings):
+    with db.connect(settings) as con:
+        registry.add_competition(con, registry.CompetitionFacts(SLUG, "File Cup", metric="Accuracy"))
+        registry.add_participant(con, "p", "P")
+
+
+def _sync(settings, local_fetch, data: bytes):
+    return sync.sync(SLUG, settings, fetch=local_fetch({SLUG: data}))
+
+
+@pytest.mark.parametrize(
+    "csv_text, reason",
+    [
+        ("Rank,TeamId,TeamName,LastSubmissionDate,Score,SubmissionCount,TeamMemberUserNames\r\n"
+         "1,1,a,2026-01-01 00:00:00,zero point nine,1,p\r\n", "row 1 has a score that is not a number"),
+        ("Rank,TeamId,TeamName,LastSubmissionDate,Score,SubmissionCount,TeamMemberUserNames\r\n"
+         "first,1,a,2026-01-01 00:00:00,0.9,1,p\r\n", "rank that is not a whole number"),
+        ("Rank,TeamId,TeamName,LastSubmissionDate,Score,SubmissionCount,TeamMemberUserNames\r\n"
+         "1,1,a,2026-01-01 00:00:00,0.9,1,p,extra\r\n", "malformed at line 2"),
+        ("Rank,TeamId,TeamName,LastSubmissionDate,Score,SubmissionCount,TeamMemberUserNames\r\n"
+         "1,1,\"unterminated,2026-01-01 00:00:00,0.9,1,p\r\n", "malformed"),
+    ],
+)
+def test_malformed_csv_fails_the_sync_with_a_one_line_reason(settings, local_fetch, csv_text, reason):
+    _setup(settings)
+    result = _sync(settings, local_fetch, zip_with_csv(SLUG, csv_text))
+    assert result.outcome == "failed" and reason in result.error and "\n" not in result.error
+
+
+def test_unknown_extra_columns_are_ignored_and_noted(settings, local_fetch):
+    _setup(settings)
+    text = "Rank,TeamName,Score,Medal,TeamMemberUserNames\r\n1,a,0.9,gold,p\r\n"
+    result = _sync(settings, local_fetch, zip_with_csv(SLUG, text))
+    assert result.outcome == "created" and result.matched == 1
+    with db.connect(settings) as con:
+        assert "ignored unknown columns: Medal" in reads.records(con, queries.RECENT_RUNS, [SLUG, SLUG, 1])[0]["error"]
+
+
+def test_empty_scores_blank_lines_lf_endings_and_no_bom_load(settings, local_fetch):
+    _setup(settings)
+    text = "Rank,TeamName,Score,TeamMemberUserNames\n1,a,,p\n2,b,0.5,q\n"
+    result = _sync(settings, local_fetch, zip_with_csv(SLUG, text.encode()))
+    assert result.outcome == "created" and result.rows == 2
+    with db.connect(settings) as con:
+        assert reads.records(con, queries.PLATFORM_LEADERBOARD, [SLUG])[0]["score"] is None
+
+
+def test_a_header_only_file_loads_an_empty_leaderboard(settings, local_fetch):
+    _setup(settings)
+    result = _sync(settings, local_fetch, zip_with_csv(SLUG, "Rank,TeamName,Score\r\n"))
+    assert result.outcome == "created" and result.rows == 0
+
+
+team_names = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=60
+).filter(lambda s: s.strip() != "" and s == s.strip())
+
+
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=st.lists(team_names, min_size=1, max_size=8))
+def test_any_team_name_round_trips_through_the_zip_into_duckdb(settings, local_fetch, names):
+    _setup_once(settings)
+    rows = [(i + 1, name, 1.0 - i / 100, f"user{i}") for i, name in enumerate(names)]
+    result = _sync(settings, local_fetch, zip_of(SLUG, rows))
+    assert result.outcome in ("created", "updated", "unchanged"), result.error
+    with db.connect(settings) as con:
+        stored = [r[0] for r in con.execute(
+            "SELECT team_name FROM kaggle_rows WHERE competition_slug = ? ORDER BY position", [SLUG]).fetchall()]
+    assert stored == names
+
+
+def _setup_once(settings):
+    with db.connect(settings) as con:
+        if reads.competition(con, SLUG) is None:
+            registry.add_competition(con, registry.CompetitionFacts(SLUG, "File Cup"))

@@ -1,0 +1,203 @@
+"""Sync runs: atomic, one at a time, unchanged downloads write only a run, history grows with changes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+
+from mlbattle import db, queries, reads, registry, sync
+from tests.boards import zip_of, zip_with_csv
+
+SLUG = "sync-cup"
+FIRST = [(1, "A", 0.9, "ann"), (2, "B", 0.8, "ben"), (0, "Benchmark", 0.5, "")]
+SECOND = [(1, "B", 0.95, "ben"), (2, "A", 0.91, "ann"), (3, "C", 0.7, "cy")]
+
+
+@pytest.fixture
+def competition(settings):
+    with db.connect(settings) as con:
+        registry.add_competition(con, registry.CompetitionFacts(SLUG, "Sync Cup", metric="Accuracy"))
+        registry.add_participant(con, "ann", "Ann")
+        registry.add_participant(con, "ben", "Ben")
+    return SLUG
+
+
+def dump(settings) -> dict[str, list]:
+    """Everything but the run log, to prove a sync changed nothing else."""
+    with db.connect(settings) as con:
+        return {
+            table: sorted(map(repr, con.execute(f"SELECT * FROM {table}").fetchall()))
+            for table in ("competitions", "kaggle_rows", "kaggle_members", "history", "participants")
+        }
+
+
+def runs(settings):
+    with db.connect(settings) as con:
+        return reads.records(con, queries.RECENT_RUNS, [SLUG, SLUG, 100])
+
+
+def test_first_sync_creates_then_a_change_updates_with_counts(settings, local_fetch, competition):
+    first = sync.sync(SLUG, settings, fetch=local_fetch({SLUG: zip_of(SLUG, FIRST)}))
+    assert (first.outcome, first.rows, first.matched, first.created) == ("created", 3, 2, 3)
+    second = sync.sync(SLUG, settings, fetch=local_fetch({SLUG: zip_of(SLUG, SECOND)}))
+    assert (second.outcome, second.created, second.updated, second.removed) == ("updated", 1, 2, 1)
+
+
+def test_an_unchanged_download_records_a_run_and_writes_nothing_else(settings, local_fetch, competition):
+    fetch = local_fetch({SLUG: zip_of(SLUG, FIRST)})
+    sync.sync(SLUG, settings, fetch=fetch)
+    before = dump(settings)
+    result = sync.sync(SLUG, settings, fetch=fetch)
+    assert result.outcome == "unchanged"
+    assert dump(settings) == before
+    assert [r["outcome"] for r in runs(settings)] == ["unchanged", "created"]
+
+
+def test_history_gets_one_snapshot_per_changed_download(settings, local_fetch, competition):
+    for rows in (FIRST, FIRST, SECOND, SECOND):
+        sync.sync(SLUG, settings, fetch=local_fetch({SLUG: zip_of(SLUG, rows)}))
+    with db.connect(settings) as con:
+        history = reads.records(con, queries.HISTORY, [SLUG])
+    assert [(h["kaggle_username"], h["kaggle_rank"], h["score"]) for h in history] == [
+        ("ann", 1, 0.9), ("ben", 2, 0.8), ("ann", 2, 0.91), ("ben", 1, 0.95)]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        b"<html>Kaggle is down</html>",
+        b"PK\x03\x04garbage",
+        zip_with_csv(SLUG, "who,knows\r\n1,2\r\n"),
+        zip_with_csv(SLUG, "Rank,TeamName,Score\r\n1,a,NaN-ish\r\n"),
+    ],
+)
+def test_a_bad_download_leaves_the_previous_leaderboard_exactly_as_it_was(settings, local_fetch, competition, bad):
+    sync.sync(SLUG, settings, fetch=local_fetch({SLUG: zip_of(SLUG, FIRST)}))
+    before = dump(settings)
+    result = sync.sync(SLUG, settings, fetch=local_fetch({SLUG: bad}))
+    assert result.outcome == "failed" and result.error
+    assert dump(settings) == before
+    latest = runs(settings)[0]
+    assert latest["outcome"] == "failed" and latest["error"] == result.error
+
+
+def test_a_crash_inside_the_fetch_is_recorded_and_loses_nothing(settings, local_fetch, competition):
+    sync.sync(SLUG, settings, fetch=local_fetch({SLUG: zip_of(SLUG, FIRST)}))
+    before = dump(settings)
+
+    def explode(slug, folder):
+        raise RuntimeError("disk on fire")
+
+    result = sync.sync(SLUG, settings, fetch=explode)
+    assert result.outcome == "failed" and "disk on fire" in result.error
+    assert dump(settings) == before
+
+
+def test_no_temporary_files_are_left_after_success_or_failure(settings, local_fetch, competition):
+    sync.sync(SLUG, settings, fetch=local_fetch({SLUG: zip_of(SLUG, FIRST)}))
+    sync.sync(SLUG, settings, fetch=local_fetch({SLUG: b"not a zip"}))
+    assert list((settings.data_dir / "tmp").iterdir()) == []
+
+
+def test_an_unknown_competition_fails_without_downloading(settings):
+    called = []
+    result = sync.sync("nope", settings, fetch=lambda slug, folder: called.append(slug))
+    assert result.outcome == "failed" and "import it first" in result.error and called == []
+
+
+def test_direction_is_inferred_from_the_file(settings, local_fetch, competition):
+    lower = [(1, "a", 0.1, "x"), (2, "b", 0.2, "y"), (3, "c", 0.5, "z")]
+    sync.sync(SLUG, settings, fetch=local_fetch({SLUG: zip_of(SLUG, lower)}))
+    with db.connect(settings) as con:
+        assert reads.competition(con, SLUG)["direction"] == "lower"
+        registry.set_direction(con, SLUG, "higher")
+        assert reads.competition(con, SLUG)["direction"] == "higher"
+
+
+@pytest.mark.parametrize("metric, expected", [("Root Mean Squared Error", "lower"), ("Accuracy", "higher"),
+                                              ("MultiClass Log Loss", "lower"), (None, "higher")])
+def test_the_metric_name_decides_when_the_file_cannot(settings, local_fetch, metric, expected):
+    with db.connect(settings) as con:
+        registry.add_competition(con, registry.CompetitionFacts("one-row", "One", metric=metric))
+    sync.sync("one-row", settings, fetch=local_fetch({"one-row": zip_of("one-row", [(1, "a", 0.5, "x")])}))
+    with db.connect(settings) as con:
+        assert reads.competition(con, "one-row")["direction"] == expected
+
+
+def test_page_views_only_sync_when_stale(settings, local_fetch, competition):
+    fetch = local_fetch({SLUG: zip_of(SLUG, FIRST)})
+    assert sync.sync(SLUG, settings, fetch=fetch, only_if_stale=True).outcome == "created"
+    assert sync.sync(SLUG, settings, fetch=fetch, only_if_stale=True).outcome == "fresh"
+    later = lambda: registry.now() + timedelta(seconds=settings.sync_interval + 1)  # noqa: E731
+    assert sync.sync(SLUG, settings, fetch=fetch, only_if_stale=True, clock=later).outcome == "unchanged"
+
+
+def test_a_burst_of_viewers_causes_one_download(settings, local_fetch, competition):
+    calls = []
+    inner = local_fetch({SLUG: zip_of(SLUG, FIRST)})
+
+    def slow_fetch(slug, folder):
+        calls.append(slug)
+        time.sleep(0.5)
+        return inner(slug, folder)
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(
+        sync.sync(SLUG, settings, fetch=slow_fetch, only_if_stale=True, trigger="view"))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1
+    assert sorted(r.outcome for r in results).count("created") == 1
+
+
+def test_a_sync_held_by_another_process_is_not_started_twice(settings, local_fetch, competition):
+    lock_path = settings.data_dir / "locks" / f"{SLUG}.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys, time
+        from filelock import FileLock
+        with FileLock({str(lock_path)!r}):
+            print("held", flush=True)
+            time.sleep(3)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = sync.sync(SLUG, settings, fetch=local_fetch({SLUG: zip_of(SLUG, FIRST)}), wait=False)
+        assert result.outcome == "busy"
+        waited = sync.sync(SLUG, settings, fetch=local_fetch({SLUG: zip_of(SLUG, FIRST)}), wait=True)
+        assert waited.outcome == "created"
+    finally:
+        holder.wait(10)
+
+
+def test_a_file_over_the_size_cap_is_refused(settings, local_fetch, competition):
+    from dataclasses import replace
+
+    small = replace(settings, max_download_bytes=1000)
+    rows = [(i, f"team {i}", 1 - i / 1000, f"u{i}") for i in range(1, 200)]
+    result = sync.sync(SLUG, small, fetch=local_fetch({SLUG: zip_of(SLUG, rows)}))
+    assert result.outcome == "failed" and "limit" in result.error
+
+
+def test_sync_many_goes_on_after_a_failure(settings, local_fetch, competition):
+    with db.connect(settings) as con:
+        registry.add_competition(con, registry.CompetitionFacts("second", "Second"))
+    fetch = local_fetch({SLUG: b"junk", "second": zip_of("second", FIRST)})
+    results = sync.sync_many([SLUG, "second"], settings, fetch=fetch)
+    assert [r.outcome for r in results] == ["failed", "created"]
+
+
+def test_auto_sync_covers_ongoing_competitions_with_auto_sync_on(settings):
+    with db.connect(settings) as con:
+        for slug, status, auto in (("a", "ongoing", True), ("b", "ongoing", False), ("c", "completed", True),
+                                   ("d", "upcoming", True)):
+            registry.add_competition(con, registry.CompetitionFacts(slug, slug), status=status, auto_sync=auto)
+    assert sync.auto_sync_slugs(settings) == ["a"]
