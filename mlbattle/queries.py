@@ -373,3 +373,21 @@ EVENT_STANDINGS = """
     CROSS JOIN people p
     LEFT JOIN best_row b ON b.competition_slug = c.slug AND b.username_key = p.username_key
     ORDER BY c.deadline NULLS LAST, c.slug, b.kaggle_rank NULLS LAST, p.username_key"""
+
+# ---- backup and setup
+# The tables a backup holds and a restore replaces. Statements are built from this fixed tuple only,
+# never from a name found in a backup file.
+BACKUP_TABLES: tuple[str, ...] = (
+    "events", "competitions", "participants", "kaggle_rows", "kaggle_members", "sync_runs", "history",
+)
+BACKUP_SELECT = {table: f"SELECT * FROM {table}" for table in BACKUP_TABLES}
+BACKUP_EMPTY = {table: f"SELECT * FROM {table} LIMIT 0" for table in BACKUP_TABLES}
+BACKUP_DELETE = {table: f"DELETE FROM {table}" for table in BACKUP_TABLES}
+BACKUP_INSERT = {table: f"INSERT INTO {table} SELECT * FROM backup_incoming" for table in BACKUP_TABLES}
+BACKUP_COUNT = {table: f"SELECT count(*) FROM {table}" for table in BACKUP_TABLES}
+
+# The declared setup's view of what organisers entered, for exporting it as event.toml + participants.csv.
+SETUP_COMPETITIONS = """
+    SELECT slug, event_slug, title, deadline, metric, status, auto_sync, direction_override, worst, best, points
+    FROM competitions ORDER BY event_slug NULLS LAST, created_at, slug"""
+SETUP_PARTICIPANTS = "SELECT kaggle_username, display_name FROM participants ORDER BY created_at, username_key"
