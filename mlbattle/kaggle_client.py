@@ -211,6 +211,7 @@ def download_leaderboard(slug: str, folder: Path, settings: Settings) -> Path:
     def attempt() -> Path:
         import requests
         from kagglesdk.competitions.types.competition_api_service import ApiDownloadLeaderboardRequest
+        from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
         request = ApiDownloadLeaderboardRequest()
         request.competition_name = slug
@@ -223,9 +224,9 @@ def download_leaderboard(slug: str, folder: Path, settings: Settings) -> Path:
                     response.close()
         except requests.HTTPError as exc:
             raise _http_error(exc, f"competition {slug!r}") from None
-        except requests.Timeout:
+        except (requests.Timeout, ReadTimeoutError):
             raise KaggleError(f"Kaggle sent nothing for {settings.stall_timeout:g} s (stalled download)") from None
-        except requests.ConnectionError as exc:
+        except (requests.ConnectionError, ProtocolError) as exc:
             if "timed out" in str(exc).lower():
                 raise KaggleError(
                     f"Kaggle sent nothing for {settings.stall_timeout:g} s (stalled download)"
@@ -245,7 +246,8 @@ def _stream_to(response: Any, target: Path, settings: Settings, deadline: float)
         raise KaggleError(f"the download is {int(declared) / 1e6:.0f} MB, over the {cap / 1e6:.0f} MB limit; refused")
     written = 0
     with target.open("wb") as out:
-        for chunk in response.iter_content(_CHUNK):
+        # read1 returns whatever has arrived, so a body dripping in slowly still meets the deadline check.
+        while chunk := response.raw.read1(_CHUNK, decode_content=True):
             written += len(chunk)
             if written > cap:
                 raise KaggleError(f"the download passed the {cap / 1e6:.0f} MB limit; refused")
