@@ -60,7 +60,7 @@ class SyncResult:
         if self.outcome == "unchanged":
             return f"{self.slug}: unchanged ({self.matched} participants matched, {self.seconds:.2f} s)"
         return (
-            f"{self.slug}: {self.outcome}: {self.rows:,} teams, {self.matched} participants matched "
+            f"{self.slug}: {self.outcome}: {self.rows:,} rows, {self.matched} participants matched "
             f"(+{self.created} new, {self.updated} changed, -{self.removed} gone; {self.seconds:.2f} s)"
         )
 
