@@ -101,7 +101,8 @@ def test_zero_setup_rule_is_share_of_field_beaten_benchmarks_excluded(night):
     # 5 teams (the benchmark is not one): rank 1 beats 4 of 4, the tied rank-2 teams beat 2, rank 4 beats 1.
     assert points(result, "alpha") == {"alice": 100.0, "bob_k": 100.0, "carol": 50.0, "dave": 25.0,
                                        "erin": 0.0}
-    assert result.rules["alpha"] == "share of the 5 Kaggle teams beaten × 100 (a team with the same rank is not beaten)"
+    assert result.rules["alpha"] == (
+        "share of the 5 Kaggle teams beaten × 100 (a team with the same rank is not beaten)")
     alpha = result.per_competition.set_index(["competition", "kaggle_username"]).loc["alpha"]
     assert set(alpha["rule"]) == {"field share"}
 
@@ -122,7 +123,8 @@ def test_organiser_rule_lower_is_better_clamped_both_ends(night):
     # worst 1.0, best 0.2: 0.6 is half way; 0.1 beats best (clamped to 100); 1.5 is past worst (clamped to 0).
     assert points(result, "beta") == pytest.approx(
         {"erin": 100.0, "carol": 50.0, "dave": 0.0, "alice": 0.0, "bob_k": 0.0})
-    assert result.rules["beta"] == "points = (score − worst) / (best − worst) × 100, clamped to 0–100 (worst 1, best 0.2)"
+    assert result.rules["beta"] == (
+        "points = (score − worst) / (best − worst) × 100, clamped to 0–100 (worst 1, best 0.2)")
     assert set(result.per_competition.loc[result.per_competition["competition"] == "beta", "rule"]) == {"organiser"}
 
 
