@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 # DuckDB raised "Unique file handle conflict" when threads of one process opened and closed the same
 # file at the same moment; serialising only connect and close avoids it without serialising queries.
 _open_close = threading.Lock()
+_migrating = threading.Lock()
 _migrated: set[str] = set()
 
 
@@ -64,8 +65,10 @@ def connect(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
         raise
     try:
         if settings.db not in _migrated:
-            migrate(con)
-            _migrated.add(settings.db)
+            with _migrating:
+                if settings.db not in _migrated:
+                    migrate(con)
+                    _migrated.add(settings.db)
         yield con
     finally:
         with _open_close:

@@ -165,6 +165,25 @@ def _failed(run: loader.Run, settings: Settings, began: float, error: str,
     return SyncResult(run.slug, "failed", seconds=time.perf_counter() - began, error=error)
 
 
+def wants_view_refresh(record: dict, settings: Settings) -> bool:
+    """The page-view rule: automatic syncs on, the competition ongoing with auto-sync on, and stale."""
+    return (
+        settings.auto_sync
+        and record.get("status") == "ongoing"
+        and bool(record.get("auto_sync"))
+        and is_stale(record.get("last_attempt_at"), settings)
+    )
+
+
+def refresh_on_view(slug: str, settings: Settings, fetch: Fetch | None = None) -> SyncResult | None:
+    """What a page view may do: sync a stale competition, never waiting behind a sync already running."""
+    with db.connect(settings) as con:
+        record = reads.competition(con, slug)
+    if record is None or not wants_view_refresh(record, settings):
+        return None
+    return sync(slug, settings, trigger="view", fetch=fetch, only_if_stale=True, wait=False)
+
+
 def auto_sync_slugs(settings: Settings) -> list[str]:
     """What `sync --all` and the scheduler cover: ongoing competitions with auto-sync on."""
     with db.connect(settings) as con:

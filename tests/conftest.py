@@ -6,10 +6,15 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from mlbattle import settings as settings_module
 from mlbattle.settings import Settings
 from tests.kaggle_stand_in import KaggleStandIn, stand_in_env
+
+# No example database in the working tree: a test run leaves nothing behind.
+hypothesis_settings.register_profile("mlbattle", database=None)
+hypothesis_settings.load_profile("mlbattle")
 
 FAST = {
     "MLBATTLE_STALL_TIMEOUT": "1.5",

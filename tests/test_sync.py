@@ -201,3 +201,20 @@ def test_auto_sync_covers_ongoing_competitions_with_auto_sync_on(settings):
                                    ("d", "upcoming", True)):
             registry.add_competition(con, registry.CompetitionFacts(slug, slug), status=status, auto_sync=auto)
     assert sync.auto_sync_slugs(settings) == ["a"]
+
+
+@pytest.mark.parametrize("env_on, status, auto, expected", [
+    (True, "ongoing", True, True), (False, "ongoing", True, False), (True, "completed", True, False),
+    (True, "upcoming", True, False), (True, "ongoing", False, False),
+])
+def test_page_views_refresh_only_ongoing_auto_sync_competitions(settings, local_fetch, env_on, status, auto,
+                                                                 expected):
+    from dataclasses import replace
+
+    with db.connect(settings) as con:
+        registry.add_competition(con, registry.CompetitionFacts("view-cup", "V"), status=status, auto_sync=auto)
+    chosen = replace(settings, auto_sync=env_on)
+    result = sync.refresh_on_view("view-cup", chosen, fetch=local_fetch({"view-cup": zip_of("view-cup", FIRST)}))
+    assert (result is not None and result.outcome == "created") == expected
+    if expected:
+        assert sync.refresh_on_view("view-cup", chosen, fetch=local_fetch({"view-cup": b"x"})) is None
