@@ -1,0 +1,518 @@
+"""Declared setup: `data/event.toml` and `data/participants.csv`, applied idempotently on start.
+
+For the Git-hosted case, where a redeploy starts from the repository: the files rebuild the same events,
+competitions and participants, and the competitions get synced again. Both files are optional; the
+committed `data/event.example.toml` and `data/participants.example.csv` show the shape.
+
+event.toml::
+
+    [[events]]                        # any number; slug and title required
+    slug = "neural-night-2026"        # lowercase letters, digits, dashes
+    title = "Neural Night 2026"
+    start = 2026-11-20                # optional TOML dates (or "2026-11-20")
+    end = 2026-11-27
+    description = "..."               # optional
+
+      [[events.competitions]]         # the event's competitions
+      slug = "spaceship-titanic"      # or url = "https://www.kaggle.com/competitions/spaceship-titanic"
+      status = "ongoing"              # upcoming | ongoing | completed; new ones default to ongoing
+      auto_sync = true                # new ones default to true
+      direction = "higher"            # optional override: higher | lower | auto (back to inferring)
+      worst = 0.5                     # optional, all three or none: event points
+      best = 1.0
+      points = 100
+      title = "Spaceship Titanic"     # optional: used only when Kaggle cannot be asked (no credentials)
+      metric = "Categorization Accuracy"
+      deadline = 2026-12-31T23:59:00  # optional, naive UTC, as title and metric
+
+    [[competitions]]                  # optional: competitions in no event, same keys
+    slug = "digit-recognizer"
+
+    [settings]                        # optional: non-secret settings only
+    sync_interval = 300
+
+participants.csv: what `participants import` reads, a `kaggle_username` column and an optional `name`.
+
+Rules: every file is checked completely before anything is written, and a bad one is refused with one line
+naming the file and the problem. Applying is additive and idempotent: what the files declare is created or
+brought in line (an existing competition keeps its leaderboard, history and sync runs; keys a file leaves
+out are left as they are); nothing the files do not mention is removed; participants already registered
+are skipped. With Kaggle credentials, a new competition's title, deadline and metric come from Kaggle's
+list; without them, from the file. A file lock in the data folder makes concurrent appliers (threads or
+processes) take turns, so they still end with one copy of everything.
+
+`[settings]` is validated here; the environment and Streamlit secrets take precedence over it, and
+`settings.load` is what would apply it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import math
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Mapping
+
+import duckdb
+from filelock import FileLock, Timeout
+
+from . import db, imports, kaggle_client, queries, reads, registry, sync
+from .registry import CompetitionFacts
+from .settings import PROJECT_DIR, Settings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FOLDER = PROJECT_DIR / "data"
+EVENT_FILE = "event.toml"
+PARTICIPANTS_FILE = "participants.csv"
+TRIGGER = "setup"
+MAX_FILE_BYTES = 20 * 1024**2
+
+EVENT_KEYS = ("slug", "title", "start", "end", "description", "competitions")
+COMPETITION_KEYS = ("slug", "url", "status", "auto_sync", "direction", "worst", "best", "points", "title",
+                    "metric", "deadline")
+# Non-secret settings a repository file may hold, with the smallest value each accepts (None: a switch).
+SETTINGS_KEYS: dict[str, float | None] = {
+    "sync_interval": 0.0, "auto_sync": None, "stall_timeout": 0.1, "total_timeout": 0.1, "retries": 0.0,
+    "min_request_gap": 0.0, "db_busy_timeout": 0.0,
+}
+SECRET_KEYS = ("admin_password", "kaggle_username", "kaggle_key", "kaggle_api_token", "kaggle")
+
+
+class SetupError(ValueError):
+    """A declared file the app cannot apply; the message is one line naming the file and the problem."""
+
+
+@dataclass(frozen=True)
+class DeclaredEvent:
+    slug: str
+    title: str
+    start: date | None
+    end: date | None
+    description: str
+
+
+@dataclass(frozen=True)
+class DeclaredCompetition:
+    """One declared competition; None means "not declared": keep what is there, or the default when new."""
+
+    slug: str
+    event: str | None
+    status: str | None = None
+    auto_sync: bool | None = None
+    direction: str | None = None
+    scoring: tuple[float, float, float] | None = None
+    title: str | None = None
+    metric: str | None = None
+    deadline: datetime | None = None
+
+    def file_facts(self) -> CompetitionFacts:
+        """What the file says of the competition, for when Kaggle cannot be asked."""
+        url = f"https://www.kaggle.com/competitions/{self.slug}"
+        return CompetitionFacts(self.slug, self.title or self.slug, url, self.deadline, self.metric)
+
+
+@dataclass(frozen=True)
+class Declared:
+    """Everything the files declare, already validated."""
+
+    sources: tuple[str, ...]
+    events: tuple[DeclaredEvent, ...] = ()
+    competitions: tuple[DeclaredCompetition, ...] = ()
+    participants: tuple[tuple[str, str | None], ...] = ()
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- reading and checking
+
+
+def read_declared(folder: Path = DEFAULT_FOLDER) -> Declared | None:
+    """The declared setup in `folder`, or None when neither file exists; SetupError when one is bad."""
+    toml_path, csv_path = folder / EVENT_FILE, folder / PARTICIPANTS_FILE
+    if not toml_path.is_file() and not csv_path.is_file():
+        return None
+    sources: list[str] = []
+    parsed = Declared(())
+    if toml_path.is_file():
+        sources.append(_shown(toml_path))
+        parsed = parse_event_toml(_read_text(toml_path), _shown(toml_path))
+    participants: tuple[tuple[str, str | None], ...] = ()
+    if csv_path.is_file():
+        sources.append(_shown(csv_path))
+        participants = parse_participants_csv(_read_text(csv_path), _shown(csv_path))
+    return Declared(tuple(sources), parsed.events, parsed.competitions, participants, parsed.settings)
+
+
+def _shown(path: Path) -> str:
+    """The path as a person would recognise it: relative to the project where it lies inside it."""
+    try:
+        return str(path.resolve().relative_to(PROJECT_DIR))
+    except ValueError:
+        return str(path)
+
+
+def _read_text(path: Path) -> str:
+    shown = _shown(path)
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise SetupError(f"{shown} is larger than {MAX_FILE_BYTES // 1024**2} MB")
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SetupError(f"{shown} is not UTF-8 text") from None
+    except OSError as exc:
+        raise SetupError(f"{shown} cannot be read: {exc.strerror or exc}") from None
+
+
+def parse_event_toml(text: str, source: str = EVENT_FILE) -> Declared:
+    """Check an event.toml completely and return what it declares (no participants)."""
+    import tomllib
+
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SetupError(f"{source} is not valid TOML: {exc}") from None
+    _known(document, ("events", "competitions", "settings"), source, "the top level")
+    events: list[DeclaredEvent] = []
+    competitions: list[DeclaredCompetition] = []
+    for number, item in enumerate(_tables(document.get("events", []), source, "events"), start=1):
+        where = f"event #{number}"
+        _known(item, EVENT_KEYS, source, where)
+        event = _event(item, source, where)
+        events.append(event)
+        for index, comp in enumerate(_tables(item.get("competitions", []), source, f"{where}'s competitions"), 1):
+            competitions.append(_competition(comp, event.slug, source, f"event {event.slug!r}, competition #{index}"))
+    for number, comp in enumerate(_tables(document.get("competitions", []), source, "competitions"), start=1):
+        competitions.append(_competition(comp, None, source, f"competition #{number} (no event)"))
+    _unique([e.slug for e in events], source, "event")
+    _unique([c.slug for c in competitions], source, "competition")
+    settings = _settings(document.get("settings", {}), source)
+    return Declared((source,), tuple(events), tuple(competitions), (), settings)
+
+
+def _fail(source: str, where: str, problem: str) -> SetupError:
+    return SetupError(f"{source}: {where}: {problem}")
+
+
+def _tables(value: Any, source: str, where: str) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise _fail(source, where, "must be an array of tables ([[...]])")
+    return value
+
+
+def _known(table: Mapping[str, Any], keys: tuple[str, ...], source: str, where: str) -> None:
+    for key in table:
+        if key not in keys:
+            raise _fail(source, where, f"unknown key {key!r} (known: {', '.join(keys)})")
+
+
+def _string(table: Mapping[str, Any], key: str, source: str, where: str, limit: int) -> str | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _fail(source, where, f"{key} must be a string")
+    text = unicodedata.normalize("NFC", value.strip())
+    if len(text) > limit:
+        raise _fail(source, where, f"{key} is {len(text)} characters; at most {limit}")
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
+        raise _fail(source, where, f"{key} contains control characters")
+    return text
+
+
+def _date(table: Mapping[str, Any], key: str, source: str, where: str) -> date | None:
+    value = table.get(key)
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise _fail(source, where, f"{key} must be a date like 2026-11-20, not {str(value)[:30]!r}")
+
+
+def _event(item: Mapping[str, Any], source: str, where: str) -> DeclaredEvent:
+    slug = (_string(item, "slug", source, where, 60) or "").lower()
+    if not registry.EVENT_SLUG.match(slug):
+        raise _fail(source, where, f"slug {slug!r} must be lowercase letters, digits and dashes (neural-night-2026)")
+    where = f"event {slug!r}"
+    title = _string(item, "title", source, where, registry.MAX_TITLE)
+    if not title:
+        raise _fail(source, where, "title is required")
+    start, end = _date(item, "start", source, where), _date(item, "end", source, where)
+    if start and end and end < start:
+        raise _fail(source, where, "the event ends before it starts")
+    description = _string(item, "description", source, where, registry.MAX_DESCRIPTION) or ""
+    return DeclaredEvent(slug, title, start, end, description)
+
+
+def _competition(item: Mapping[str, Any], event: str | None, source: str, where: str) -> DeclaredCompetition:
+    _known(item, COMPETITION_KEYS, source, where)
+    given = [item[key] for key in ("slug", "url") if key in item]
+    if len(given) != 1 or not isinstance(given[0], str):
+        raise _fail(source, where, "give the competition's slug or its url (one of them, as a string)")
+    try:
+        slug = kaggle_client.competition_slug(given[0])
+    except ValueError as exc:
+        raise _fail(source, where, str(exc)) from None
+    where = f"competition {slug!r}"
+    status = _choice(item, "status", registry.STATUSES, source, where)
+    direction = _choice(item, "direction", (*registry.DIRECTIONS, "auto"), source, where)
+    auto_sync = item.get("auto_sync")
+    if auto_sync is not None and not isinstance(auto_sync, bool):
+        raise _fail(source, where, "auto_sync must be true or false")
+    return DeclaredCompetition(
+        slug=slug, event=event, status=status, auto_sync=auto_sync, direction=direction,
+        scoring=_scoring(item, source, where), title=_string(item, "title", source, where, 300),
+        metric=_string(item, "metric", source, where, 200), deadline=_deadline(item, source, where),
+    )
+
+
+def _choice(item: Mapping[str, Any], key: str, allowed: tuple[str, ...], source: str, where: str) -> str | None:
+    value = item.get(key)
+    if value is not None and value not in allowed:
+        raise _fail(source, where, f"{key} must be one of {', '.join(allowed)}, not {str(value)[:30]!r}")
+    return value
+
+
+def _scoring(item: Mapping[str, Any], source: str, where: str) -> tuple[float, float, float] | None:
+    values = [item.get(key) for key in ("worst", "best", "points")]
+    if all(value is None for value in values):
+        return None
+    if any(value is None for value in values):
+        raise _fail(source, where, "set worst, best and points together, or none of them")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values):
+        raise _fail(source, where, "worst, best and points must be numbers")
+    worst, best, points = (float(v) for v in values)
+    if worst == best:
+        raise _fail(source, where, "worst and best must differ")
+    if points <= 0:
+        raise _fail(source, where, "points must be positive")
+    return worst, best, points
+
+
+def _deadline(item: Mapping[str, Any], source: str, where: str) -> datetime | None:
+    value = item.get("deadline")
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise _fail(source, where, "deadline must be a date and time like 2026-12-31T23:59:00") from None
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    if value is not None:
+        raise _fail(source, where, "deadline must be a date and time like 2026-12-31T23:59:00")
+    return None
+
+
+def _unique(slugs: list[str], source: str, what: str) -> None:
+    seen: set[str] = set()
+    for slug in slugs:
+        if slug in seen:
+            raise SetupError(f"{source}: {what} {slug!r} is declared twice")
+        seen.add(slug)
+
+
+def _settings(table: Any, source: str) -> dict[str, Any]:
+    """Only non-secret settings; a secret in a repository file is refused, not quietly ignored."""
+    if not isinstance(table, dict):
+        raise _fail(source, "[settings]", "must be a table")
+    checked: dict[str, Any] = {}
+    for key, value in table.items():
+        if key.lower() in SECRET_KEYS:
+            raise _fail(source, "[settings]", f"{key} is a secret: put it in the environment or "
+                                              ".streamlit/secrets.toml, never in a file in the repository")
+        if key not in SETTINGS_KEYS:
+            raise _fail(source, "[settings]", f"unknown key {key!r} (known: {', '.join(SETTINGS_KEYS)})")
+        minimum = SETTINGS_KEYS[key]
+        if minimum is None:
+            if not isinstance(value, bool):
+                raise _fail(source, "[settings]", f"{key} must be true or false")
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= minimum:
+            raise _fail(source, "[settings]", f"{key} must be a number of at least {minimum:g}")
+        checked[key] = value
+    return checked
+
+
+def parse_participants_csv(text: str, source: str = PARTICIPANTS_FILE) -> tuple[tuple[str, str | None], ...]:
+    """The participants `participants import` reads, every row checked: a bad row refuses the file."""
+    try:
+        rows = registry.parse_participants(text)
+    except ValueError as exc:
+        raise SetupError(f"{source}: {exc}") from None
+    seen: dict[str, int] = {}
+    for number, (username, name) in enumerate(rows, start=2):
+        try:
+            username = registry.check_username(username)
+        except ValueError as exc:
+            raise SetupError(f"{source}: row {number}: {exc}") from None
+        if name and len(name.strip()) > registry.MAX_NAME:
+            raise SetupError(f"{source}: row {number}: the name is longer than {registry.MAX_NAME} characters")
+        key = registry.username_key(username)
+        if key in seen:
+            raise SetupError(f"{source}: row {number}: {username!r} is listed twice (also row {seen[key]})")
+        seen[key] = number
+    return tuple(rows)
+
+
+# ---------------------------------------------------------------- applying
+
+
+def apply_declared(settings: Settings, folder: Path | None = None) -> str | None:
+    """Apply the declared files in `folder` (default: the project's data/); None when there are none.
+
+    Returns one line saying what happened. Raises SetupError, having changed nothing, for a bad file or
+    a competition Kaggle's list does not have.
+    """
+    declared = read_declared(folder or DEFAULT_FOLDER)
+    if declared is None:
+        return None
+    locks = settings.data_dir / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    per_competition = settings.total_timeout * (settings.retries + 1) + settings.db_busy_timeout
+    try:
+        with FileLock(str(locks / "setup.lock"), timeout=settings.db_busy_timeout + per_competition * (
+                len(declared.competitions) + 1)):
+            return _apply(settings, declared)
+    except Timeout:
+        raise SetupError("another process is still applying the declared setup; try again later") from None
+
+
+def _apply(settings: Settings, declared: Declared) -> str:
+    with db.connect(settings) as con:
+        known_events = {row["slug"] for row in reads.records(con, queries.LIST_EVENTS)}
+        known = {row["slug"] for row in reads.competitions(con)}
+    fresh = [comp for comp in declared.competitions if comp.slug not in known]
+    facts = {comp.slug: _facts(settings, comp) for comp in fresh}
+    with db.connect(settings) as con:
+        with db.transaction(con):
+            for event in declared.events:
+                _apply_event(con, event, event.slug in known_events)
+        added = registry.import_participants(con, declared.participants).added if declared.participants else 0
+    results: list[sync.SyncResult] = []
+    for comp in declared.competitions:
+        if comp.slug in facts:
+            outcome = imports.import_competition(
+                settings, comp.slug, event=comp.event, status=comp.status or "ongoing",
+                auto_sync=True if comp.auto_sync is None else comp.auto_sync, trigger=TRIGGER, facts=facts[comp.slug])
+            results.extend([outcome.sync] if outcome.sync else [])
+        with db.connect(settings) as con:
+            _apply_competition(con, comp, existing=comp.slug not in facts)
+    results.extend(_sync_existing(settings, [c.slug for c in declared.competitions if c.slug not in facts]))
+    return _summary(declared, len(known_events & {e.slug for e in declared.events}), len(fresh), added, results)
+
+
+def _facts(settings: Settings, comp: DeclaredCompetition) -> CompetitionFacts:
+    """Kaggle's facts when it can be asked; the file's when there are no credentials or Kaggle is down."""
+    if not settings.kaggle.present:
+        return comp.file_facts()
+    try:
+        return imports.facts_from_kaggle(kaggle_client.find_competition(comp.slug, settings))
+    except kaggle_client.KaggleError as exc:
+        if exc.status == 404:
+            raise SetupError(f"declared competition {comp.slug!r}: {exc}") from None
+        log.warning("Kaggle's list could not be asked about %s (%s); using the declared facts", comp.slug, exc)
+        return comp.file_facts()
+
+
+def _apply_event(con: duckdb.DuckDBPyConnection, event: DeclaredEvent, exists: bool) -> None:
+    values = (event.title, event.start, event.end, event.description)
+    if exists:
+        registry.update_event(con, event.slug, *values)
+    else:
+        registry.add_event(con, event.slug, *values)
+
+
+def _apply_competition(con: duckdb.DuckDBPyConnection, comp: DeclaredCompetition, *, existing: bool) -> None:
+    """Bring a competition in line with what is declared; keys left out leave the stored value alone."""
+    if existing:
+        registry.set_event(con, comp.slug, comp.event)
+        if comp.status is not None:
+            registry.set_status(con, comp.slug, comp.status)
+        if comp.auto_sync is not None:
+            registry.set_auto_sync(con, comp.slug, comp.auto_sync)
+    if comp.direction is not None:
+        registry.set_direction(con, comp.slug, None if comp.direction == "auto" else comp.direction)
+    if comp.scoring is not None:
+        registry.set_scoring(con, comp.slug, *comp.scoring)
+
+
+def _sync_existing(settings: Settings, slugs: list[str]) -> list[sync.SyncResult]:
+    """A restart re-syncs what is due, as a page view would; a running sync is left to finish."""
+    if not settings.auto_sync or not settings.kaggle.present:
+        return []
+    with db.connect(settings) as con:
+        records = [reads.competition(con, slug) or {} for slug in slugs]
+    due = [record["slug"] for record in records if record.get("status") == "ongoing" and record.get("auto_sync")]
+    return [sync.sync(slug, settings, trigger=TRIGGER, only_if_stale=True, wait=False) for slug in due]
+
+
+def _summary(declared: Declared, kept_events: int, new_competitions: int, added: int,
+             results: list[sync.SyncResult]) -> str:
+    events = len(declared.events)
+    text = (
+        f"declared setup applied from {' and '.join(declared.sources)}: "
+        f"{events} event{'s' * (events != 1)} ({events - kept_events} new), "
+        f"{len(declared.competitions)} competition{'s' * (len(declared.competitions) != 1)} "
+        f"({new_competitions} new), {added} participant{'s' * (added != 1)} registered"
+    )
+    shown = [result.summary() for result in results if result.outcome not in ("fresh", "busy")]
+    return "; ".join([text, *shown])
+
+
+# ---------------------------------------------------------------- exporting
+
+
+def export_setup(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+    """The current setup as (event.toml, participants.csv) texts that `apply_declared` rebuilds it from."""
+    events = reads.records(con, queries.LIST_EVENTS)
+    competitions = reads.records(con, queries.SETUP_COMPETITIONS)
+    lines = ["# ML-Battle Leaderboards: declared setup (see data/event.example.toml for every key)."]
+    for event in events:
+        lines += ["", "[[events]]", *_pairs([
+            ("slug", event["slug"]), ("title", event["title"]), ("start", event["start_date"]),
+            ("end", event["end_date"]), ("description", event["description"] or None)])]
+        for comp in competitions:
+            if comp["event_slug"] == event["slug"]:
+                lines += ["", "  [[events.competitions]]", *_pairs(_competition_pairs(comp), indent="  ")]
+    for comp in competitions:
+        if comp["event_slug"] is None:
+            lines += ["", "[[competitions]]", *_pairs(_competition_pairs(comp))]
+    people = io.StringIO()
+    writer = csv.writer(people, lineterminator="\n")
+    writer.writerow(["kaggle_username", "name"])
+    for username, name in con.execute(queries.SETUP_PARTICIPANTS).fetchall():
+        writer.writerow([username, " ".join(name.split())])
+    return "\n".join(lines) + "\n", people.getvalue()
+
+
+def _competition_pairs(comp: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    scoring = [("worst", comp["worst"]), ("best", comp["best"]), ("points", comp["points"])]
+    return [
+        ("slug", comp["slug"]), ("status", comp["status"]), ("auto_sync", comp["auto_sync"]),
+        ("direction", comp["direction_override"]),
+        *(scoring if comp["points"] is not None else []),
+        ("title", comp["title"]), ("metric", comp["metric"]), ("deadline", comp["deadline"]),
+    ]
+
+
+def _pairs(pairs: list[tuple[str, Any]], indent: str = "") -> list[str]:
+    return [f"{indent}{key} = {_toml_value(value)}" for key, value in pairs if value is not None]
+
+
+def _toml_value(value: Any) -> str:
+    """TOML for the few types a setup holds; JSON's string escapes are TOML's, save for DEL."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(float(value)) if isinstance(value, float) else str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")
