@@ -384,7 +384,6 @@ BACKUP_SELECT = {table: f"SELECT * FROM {table}" for table in BACKUP_TABLES}
 BACKUP_EMPTY = {table: f"SELECT * FROM {table} LIMIT 0" for table in BACKUP_TABLES}
 BACKUP_DELETE = {table: f"DELETE FROM {table}" for table in BACKUP_TABLES}
 BACKUP_INSERT = {table: f"INSERT INTO {table} SELECT * FROM backup_incoming" for table in BACKUP_TABLES}
-BACKUP_COUNT = {table: f"SELECT count(*) FROM {table}" for table in BACKUP_TABLES}
 
 # The declared setup's view of what organisers entered, for exporting it as event.toml + participants.csv.
 SETUP_COMPETITIONS = """
