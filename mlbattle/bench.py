@@ -1,0 +1,438 @@
+"""`python -m mlbattle.bench`: the sync's speed and memory against issue 3's targets and the old row loop.
+
+For each size a leaderboard of that many teams (plus two benchmark rows) with 2,000 registered participants
+on it is written as Kaggle's zip, twice with different content. A fresh process registers the participants,
+syncs once to warm up, then times syncs that alternate the two zips, so every timed run is a real load
+(outcome `updated`), from the zip on disk to committed rows. The same process reports its peak RSS, which
+is why each size runs in its own process. The old system's way (pandas row loop, one look-up and one upsert
+per row in SQLite) runs on the same zips. Everything lives in one temporary folder, removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Callable, Sequence
+
+log = logging.getLogger("mlbattle.bench")
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SIZES = (1_744, 10_000, 100_000, 1_000_000)
+PARTICIPANTS = 2_000
+SLUG = "bench-competition"
+CHANGED_SHARE = 20  # every 20th team submitted again between the two downloads
+OLD_BUDGET_SECONDS = 120.0
+TARGET_SECONDS = {1_744: 0.050, 100_000: 0.400, 1_000_000: 10.0}
+TARGET_PEAK_MB = {1_000_000: 1_500}
+TARGET_RATIO = {100_000: 20.0}
+
+# The old system's SQLite schema and statements. They are the baseline being measured, not the app's SQL,
+# so they stay here rather than in queries.py (which holds the app's DuckDB statements).
+OLD_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS participants (username_key TEXT PRIMARY KEY, kaggle_username TEXT NOT NULL,"
+    " display_name TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS leaderboard (competition_slug TEXT NOT NULL, team_id TEXT NOT NULL,"
+    " kaggle_rank INTEGER, team_name TEXT, last_submission TEXT, score REAL, submission_count INTEGER,"
+    " members TEXT, participant TEXT, PRIMARY KEY (competition_slug, team_id))",
+)
+OLD_INSERT_PARTICIPANT = "INSERT OR IGNORE INTO participants VALUES (?, ?, ?)"
+OLD_LOOKUP = "SELECT kaggle_username FROM participants WHERE username_key = ?"
+OLD_UPSERT = (
+    "INSERT INTO leaderboard VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (competition_slug, team_id) DO UPDATE"
+    " SET kaggle_rank = excluded.kaggle_rank, team_name = excluded.team_name,"
+    " last_submission = excluded.last_submission, score = excluded.score,"
+    " submission_count = excluded.submission_count, members = excluded.members,"
+    " participant = excluded.participant"
+)
+
+
+@dataclass(frozen=True)
+class SyncStats:
+    """What the measuring process reports for one size."""
+
+    rows: int
+    zip_mb: float
+    cold_s: float
+    warm_s: list[float]
+    unchanged_s: float
+    baseline_rss_mb: float
+    peak_rss_mb: float
+
+
+@dataclass(frozen=True)
+class OldStats:
+    seconds: float
+    estimated: bool
+
+
+@dataclass(frozen=True)
+class SizeResult:
+    teams: int
+    sync: SyncStats
+    old: OldStats | None
+
+    @property
+    def warm_median(self) -> float:
+        return statistics.median(self.sync.warm_s)
+
+    @property
+    def ratio(self) -> float | None:
+        return self.old.seconds / self.warm_median if self.old else None
+
+
+# ---------------------------------------------------------------- the leaderboards
+
+
+def usernames(count: int) -> list[str]:
+    """Mixed case on purpose: matching is case-insensitive, so both systems must lowercase."""
+    return [f"Bench_User{i:05d}" for i in range(count)]
+
+
+def prepare(teams: int, folder: Path, names: Sequence[str]) -> tuple[Path, Path]:
+    """Two zips of one competition: the second is the first after every 20th team submitted again."""
+    from . import samples
+
+    folder.mkdir(parents=True, exist_ok=True)
+    frame = samples.synthetic_leaderboard(teams, seed=teams, usernames=names)
+    first = folder / "a.zip"
+    first.write_bytes(samples.leaderboard_zip(SLUG, samples.leaderboard_csv(frame)))
+    again = frame.index % CHANGED_SHARE == 0
+    frame.loc[again, "SubmissionCount"] += 1
+    frame.loc[again, "LastSubmissionDate"] = "2026-11-22 18:00:00"
+    second = folder / "b.zip"
+    second.write_bytes(samples.leaderboard_zip(SLUG, samples.leaderboard_csv(frame), timestamp="2026-11-22T18:09:12"))
+    return first, second
+
+
+# ---------------------------------------------------------------- the sync, measured in its own process
+
+
+def _rss_mb() -> float:
+    """Peak resident set of this process so far, in MB.
+
+    Linux's VmHWM, not `ru_maxrss`: `ru_maxrss` survives exec, so a child started by a parent that held a
+    million-row frame would report the parent's peak. VmHWM belongs to the current address space.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _copy_from(zip_path: Path) -> Callable[[str, Path], Path]:
+    """A fetch that 'downloads' by copying the prepared zip, so the clock starts at a zip on disk."""
+
+    def fetch(slug: str, folder: Path) -> Path:
+        target = folder / f"{slug}.zip"
+        shutil.copyfile(zip_path, target)
+        return target
+
+    return fetch
+
+
+def measure_sync(folder: Path, participants: int, runs: int) -> SyncStats:
+    """Register the participants, warm up with one sync, then time `runs` loads of alternating content."""
+    from . import db, registry, sync
+    from .settings import Settings
+
+    first, second = folder / "a.zip", folder / "b.zip"
+    settings = Settings(db=str(folder / "store" / "bench.duckdb"))
+    with db.connect(settings) as con:
+        registry.import_participants(con, [(name, None) for name in usernames(participants)])
+        registry.add_competition(con, registry.CompetitionFacts(SLUG, "Benchmark"), status="ongoing")
+    baseline = _rss_mb()
+
+    def timed(zip_path: Path, expected: str) -> tuple[float, int]:
+        began = time.perf_counter()
+        result = sync.sync(SLUG, settings, trigger="bench", fetch=_copy_from(zip_path))
+        seconds = time.perf_counter() - began
+        if result.outcome != expected:
+            raise RuntimeError(f"expected a sync that {expected} rows, got: {result.summary()}")
+        return seconds, result.rows or 0
+
+    cold, rows = timed(first, "created")
+    warm: list[float] = []
+    for run in range(runs):
+        warm.append(timed(second if run % 2 == 0 else first, "updated")[0])
+    unchanged, _ = timed(second if runs % 2 == 1 else first, "unchanged")  # the last one loaded
+    return SyncStats(rows, first.stat().st_size / 1e6, cold, warm, unchanged, baseline, _rss_mb())
+
+
+def measure_sync_in_child(folder: Path, participants: int, runs: int) -> SyncStats:
+    """A fresh interpreter per size, so its peak RSS belongs to that size alone."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_DIR), os.environ.get("PYTHONPATH")]))}
+    command = [sys.executable, "-m", "mlbattle.bench", "--one", str(folder), "--participants", str(participants),
+               "--runs", str(runs)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the measuring process failed: {done.stderr.strip()[-600:]}")
+    return SyncStats(**json.loads(done.stdout))
+
+
+# ---------------------------------------------------------------- the old way
+
+
+def old_row_loop(zip_path: Path, database: Path, names: Sequence[str]) -> float:
+    """The old system: pandas reads the zip, then per row one look-up and one upsert in SQLite; one commit."""
+    import pandas as pd
+
+    con = sqlite3.connect(database)
+    try:
+        for statement in OLD_SCHEMA:
+            con.execute(statement)
+        con.executemany(OLD_INSERT_PARTICIPANT, [(name.lower(), name, name) for name in names])
+        con.commit()
+        began = time.perf_counter()
+        frame = pd.read_csv(zip_path, keep_default_na=False)
+        for row in frame.itertuples(index=False):
+            first_member = str(row.TeamMemberUserNames).split(",")[0].strip().lower()
+            found = con.execute(OLD_LOOKUP, (first_member,)).fetchone()
+            con.execute(OLD_UPSERT, (
+                SLUG, str(row.TeamId), int(row.Rank), str(row.TeamName), str(row.LastSubmissionDate),
+                float(row.Score) if row.Score != "" else None, int(row.SubmissionCount),
+                str(row.TeamMemberUserNames), found[0] if found else None,
+            ))
+        con.commit()
+        return time.perf_counter() - began
+    finally:
+        con.close()
+
+
+def measure_old(first: Path, second: Path, folder: Path, names: Sequence[str], runs: int) -> float:
+    """Same rhythm as the sync: one untimed load, then `runs` loads of alternating content; the median."""
+    database = folder / "old.sqlite"
+    old_row_loop(first, database, names)
+    seconds = [old_row_loop(second if run % 2 == 0 else first, database, names) for run in range(runs)]
+    database.unlink()
+    return statistics.median(seconds)
+
+
+def old_estimate(teams: int, measured: Sequence[SizeResult]) -> float | None:
+    """Per-row rate of the largest measured size, scaled; None when nothing was measured yet."""
+    done = [r for r in measured if r.old and not r.old.estimated]
+    if not done:
+        return None
+    largest = max(done, key=lambda r: r.teams)
+    return largest.old.seconds / largest.sync.rows * (teams + 2)
+
+
+# ---------------------------------------------------------------- one size, start to end
+
+
+def run_size(teams: int, work: Path, participants: int, runs: int, measured: Sequence[SizeResult] = (),
+             in_child: bool = True) -> SizeResult:
+    folder = work / f"rows-{teams}"
+    names = usernames(participants)
+    log.info("%s teams: writing the leaderboards", f"{teams:,}")
+    first, second = prepare(teams, folder, names)
+    log.info("%s teams: timing the sync", f"{teams:,}")
+    stats = (measure_sync_in_child if in_child else measure_sync)(folder, participants, runs)
+    guess = old_estimate(teams, measured)
+    if guess is not None and guess * 2 > OLD_BUDGET_SECONDS:
+        old = OldStats(guess, estimated=True)
+    else:
+        log.info("%s teams: timing the old row loop", f"{teams:,}")
+        old = OldStats(measure_old(first, second, folder, names, 1 if teams >= 1_000_000 else runs), estimated=False)
+    shutil.rmtree(folder)
+    return SizeResult(teams, stats, old)
+
+
+# ---------------------------------------------------------------- the command line's start-up
+
+
+def _wall(command: Sequence[str], env: dict[str, str]) -> float:
+    began = time.perf_counter()
+    subprocess.run(command, env=env, cwd=PROJECT_DIR, capture_output=True, check=False)
+    return time.perf_counter() - began
+
+
+def cli_startup(work: Path, runs: int) -> dict[str, float]:
+    """Median wall time of each command in a fresh interpreter; `python -c pass` is the floor."""
+    home = work / "cli-home"
+    home.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "MLBATTLE_DB": str(work / "cli" / "cli.duckdb"), "HOME": str(home),
+           "PYTHONPATH": str(PROJECT_DIR)}
+    python = sys.executable
+    _wall([python, "-m", "mlbattle", "participants", "add", "warm_up_user"], env)  # creates the database
+    commands = {
+        "python -c pass": lambda run: [python, "-c", "pass"],
+        "python -m mlbattle --help": lambda run: [python, "-m", "mlbattle", "--help"],
+        "python -m mlbattle participants add NAME": lambda run: [python, "-m", "mlbattle", "participants", "add",
+                                                                  f"cli_user_{run}"],
+    }
+    return {label: statistics.median(_wall(make(run), env) for run in range(runs)) for label, make in commands.items()}
+
+
+def slowest_imports(argv: Sequence[str], work: Path, top: int = 5) -> list[tuple[str, float]]:
+    """Top-level modules by cumulative import time (`python -X importtime`), in milliseconds."""
+    env = {**os.environ, "MLBATTLE_DB": str(work / "cli" / "cli.duckdb"), "HOME": str(work / "cli-home"),
+           "PYTHONPATH": str(PROJECT_DIR)}
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "mlbattle", *argv], env=env, cwd=PROJECT_DIR,
+                          capture_output=True, text=True, check=False)
+    found: list[tuple[str, float]] = []
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "cumulative" in line:
+            continue
+        _, cumulative, name = line.removeprefix("import time:").split("|")
+        if not name.startswith("  "):  # one space: imported by the program itself, not by another module
+            found.append((name.strip(), int(cumulative) / 1000))
+    return sorted(found, key=lambda item: -item[1])[:top]
+
+
+# ---------------------------------------------------------------- the report
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    memory = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []:
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    for line in Path("/proc/meminfo").read_text().splitlines() if Path("/proc/meminfo").exists() else []:
+        if line.startswith("MemTotal"):
+            memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GB"
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {
+        "CPU": cpu, "cores": str(cores), "RAM": memory, "OS": platform.platform(),
+        "Python": platform.python_version(), "DuckDB": metadata.version("duckdb"),
+        "pandas": metadata.version("pandas"),
+        "load average at the end": " ".join(f"{load:.2f}" for load in os.getloadavg()),
+    }
+
+
+def _mb(megabytes: float) -> str:
+    return f"{megabytes:,.1f} MB" if megabytes >= 1 else f"{megabytes * 1000:,.0f} KB"
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms" if seconds < 10 else f"{seconds:,.1f} s"
+
+
+def _targets(result: SizeResult) -> str:
+    checks = []
+    if result.teams in TARGET_SECONDS:
+        limit = TARGET_SECONDS[result.teams]
+        checks.append(f"≤ {_ms(limit)}: {'met' if result.warm_median <= limit else 'MISSED'}")
+    if result.teams in TARGET_PEAK_MB:
+        limit = TARGET_PEAK_MB[result.teams]
+        checks.append(f"≤ {limit / 1000:g} GB: {'met' if result.sync.peak_rss_mb <= limit else 'MISSED'}")
+    if result.teams in TARGET_RATIO and result.ratio is not None:
+        limit = TARGET_RATIO[result.teams]
+        checks.append(f"≥ {limit:g}x: {'met' if result.ratio >= limit else 'MISSED'}")
+    return "; ".join(checks) or "-"
+
+
+TABLE_HEADER = ("Teams", "Zip", "Sync, warm (median)", "Unchanged zip", "First sync", "Peak RSS",
+                "RSS growth", "Old row loop", "Old / new", "Target")
+
+
+def markdown_table(results: Sequence[SizeResult]) -> str:
+    """Issue 3's table, ready to paste into the README."""
+    lines = ["| " + " | ".join(TABLE_HEADER) + " |", "|" + "|".join("---:" for _ in TABLE_HEADER[:-1]) + "|---|"]
+    for r in results:
+        old = "-" if r.old is None else ("est. " if r.old.estimated else "") + _ms(r.old.seconds)
+        ratio = "-" if r.ratio is None else ("est. " if r.old.estimated else "") + f"{r.ratio:,.1f}x"
+        cells = (
+            f"{r.teams:,}", _mb(r.sync.zip_mb), f"{_ms(r.warm_median)} (n={len(r.sync.warm_s)})",
+            _ms(r.sync.unchanged_s), _ms(r.sync.cold_s), f"{r.sync.peak_rss_mb:,.0f} MB",
+            f"{r.sync.peak_rss_mb - r.sync.baseline_rss_mb:,.0f} MB", old, ratio, _targets(r),
+        )
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+NOTES = """\
+Each size: a leaderboard of that many teams plus 2 benchmark rows, {participants:,} registered participants on it.
+Sync = `sync.sync()` wall time from the zip on disk (copied in by the fetch) to committed rows, in a warm process
+(one untimed load first), each timed run a real load whose content differs from the previous one (outcome
+`updated`, every {share}th team changed). Unchanged zip = the same download again (hash match, nothing loaded).
+First sync = the first load into an empty competition, in that process. Peak RSS = the measuring process's
+peak resident memory (VmHWM: Python, DuckDB and every load; the figure to compare with 1.5 GB); RSS growth
+= peak minus the peak before the first sync. Old row loop = `pandas.read_csv` of the zip, then per row one
+SELECT of the participant by lowercased username and one `INSERT ... ON CONFLICT DO UPDATE` in SQLite,
+committed at the end, same warm-up and alternation; "est." = scaled from the largest measured size's per-row
+rate because running it would take over {budget:.0f} s."""
+
+
+def report(results: Sequence[SizeResult], startup: dict[str, float], imports: list[tuple[str, float]],
+           runs: int, participants: int) -> str:
+    parts = [markdown_table(results), "",
+             NOTES.format(participants=participants, share=CHANGED_SHARE, budget=OLD_BUDGET_SECONDS), ""]
+    if startup:
+        parts.append(f"Command line start-up (wall time, median of {runs}):")
+        parts += [f"- `{label}`: {_ms(seconds)}" for label, seconds in startup.items()]
+    if imports:
+        parts.append("- slowest imports of `participants add` (cumulative): "
+                     + ", ".join(f"{name} {ms:,.0f} ms" for name, ms in imports))
+    parts += ["", "Machine: " + "; ".join(f"{key} {value}" for key, value in machine().items())]
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"sizes are whole numbers separated by commas, not {text!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError("give at least one size, each at least 1")
+    return sizes
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m mlbattle.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=_sizes, help="teams per leaderboard, e.g. 1744,10000 (default: "
+                        + ",".join(str(s) for s in SIZES) + ")")
+    parser.add_argument("--quick", action="store_true", help="skip 1,000,000 rows, one timed run per size")
+    parser.add_argument("--runs", type=int, help="timed runs per size (default 5, 3 from 100,000 rows, 2 at 1M)")
+    parser.add_argument("--participants", type=int, default=PARTICIPANTS, help="registered participants")
+    parser.add_argument("--no-cli", action="store_true", help="skip the command line start-up timings")
+    parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # the measuring process: a prepared folder
+    return parser
+
+
+def _default_runs(teams: int) -> int:
+    return 5 if teams < 100_000 else 3 if teams < 1_000_000 else 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.one:
+        print(json.dumps(asdict(measure_sync(args.one, args.participants, args.runs or 3))))
+        return 0
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    sizes = args.sizes or [s for s in SIZES if not (args.quick and s >= 1_000_000)]
+    results: list[SizeResult] = []
+    with tempfile.TemporaryDirectory(prefix="mlbattle-bench-") as folder:
+        work = Path(folder)
+        for teams in sizes:
+            runs = args.runs or (1 if args.quick else _default_runs(teams))
+            results.append(run_size(teams, work, args.participants, runs, results))
+        cli_runs = 1 if args.quick else 3
+        startup = {} if args.no_cli else cli_startup(work, cli_runs)
+        imports = [] if args.no_cli else slowest_imports(["participants", "add", "import_time_user"], work)
+    print(report(results, startup, imports, cli_runs, args.participants))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
