@@ -81,7 +81,7 @@ SETTINGS_KEYS: dict[str, float | None] = {
     "sync_interval": 0.0, "auto_sync": None, "stall_timeout": 0.1, "total_timeout": 0.1, "retries": 0.0,
     "min_request_gap": 0.0, "db_busy_timeout": 0.0,
 }
-SECRET_KEYS = ("admin_password", "kaggle_username", "kaggle_key", "kaggle_api_token", "kaggle")
+SECRET_KEYS = ("admin_password", "kaggle_username", "kaggle_key", "kaggle_api_token", "kaggle", "motherduck_token")
 
 
 class SetupError(ValueError):
