@@ -1,5 +1,10 @@
 """Short-lived DuckDB connections that tolerate another process holding the file, and the migrations.
 
+`MLBATTLE_DB` is a local DuckDB file, a PostgreSQL URL or a MotherDuck database (`md:NAME`). DuckDB stays the
+engine that reads the CSVs and runs the matching join in every case; for Postgres the tables live in the
+server, attached through DuckDB's postgres extension, so the data survives a wiped disk and is shared by
+replicas.
+
 DuckDB lets one process open a database file for writing at a time, and locks out even readers while it
 does, so nothing here keeps a connection: each unit of work opens one, does its work and closes it, and
 a connection attempt that meets another process's lock is retried until `db_busy_timeout`.
@@ -8,6 +13,7 @@ a connection attempt that meets another process's lock is retried until `db_busy
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +22,7 @@ from typing import Iterator
 import duckdb
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
-from . import queries
+from . import locks, queries
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -37,11 +43,69 @@ def _is_lock_conflict(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.IOException) and ("lock" in text.lower() or "Conflicting" in text)
 
 
+def is_remote(db: str) -> bool:
+    """Postgres or MotherDuck: the data lives elsewhere and DuckDB is only the engine in front of it."""
+    return db.startswith(("postgres://", "postgresql://", "md:"))
+
+
 def _open(settings: Settings) -> duckdb.DuckDBPyConnection:
-    config = {"memory_limit": settings.memory_limit, "threads": 2}
-    if settings.is_local_db:
-        Path(settings.db).parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(settings.db, config=config)
+    if is_remote(settings.db):
+        cursor = _remote(settings).cursor()
+        if not settings.db.startswith("md:"):
+            cursor.execute("USE store")
+        return cursor
+    Path(settings.db).parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(settings.db, config={"memory_limit": settings.memory_limit, "threads": 2})
+
+
+_remotes: dict[str, duckdb.DuckDBPyConnection] = {}
+
+
+def _remote(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """One in-memory DuckDB per process with the remote store attached; each unit of work takes a cursor.
+
+    No file lock is at stake here, so the attachment (a network handshake) is made once, not per query.
+    """
+    if settings.db not in _remotes:
+        config: dict[str, object] = {"memory_limit": settings.memory_limit, "threads": 2}
+        if settings.db.startswith("md:"):
+            if settings.motherduck_token:
+                config["motherduck_token"] = settings.motherduck_token
+            _remotes[settings.db] = duckdb.connect(settings.db, config=config)
+        else:
+            base = duckdb.connect(":memory:", config={**config, **_postgres_extension(settings)})
+            base.execute("LOAD postgres")
+            base.execute(f"ATTACH {_sql_literal(settings.db)} AS store (TYPE postgres)")
+            _remotes[settings.db] = base
+    return _remotes[settings.db]
+
+
+def _sql_literal(text: str) -> str:
+    """ATTACH takes no parameters; the URL comes from the operator's settings and is quoted here."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _postgres_extension(settings: Settings) -> dict[str, object]:
+    """Use the extension shipped on PyPI (duckdb-extension-postgres) when present, so no download is needed.
+
+    DuckDB looks for it as <dir>/v<version>/<platform>/postgres_scanner.duckdb_extension; without the
+    package (e.g. on macOS) DuckDB installs it from its own repository on first use, as Streamlit Cloud can.
+    """
+    try:
+        import duckdb_extension_postgres
+    except ImportError:
+        return {}
+    shipped = Path(duckdb_extension_postgres.__file__).parent / "extensions" / f"v{duckdb.__version__}"
+    source = shipped / "postgres.duckdb_extension"
+    if not source.is_file():
+        return {}
+    platform = duckdb.sql("PRAGMA platform").fetchone()[0]
+    folder = settings.data_dir / "duckdb_extensions"
+    target = folder / f"v{duckdb.__version__}" / platform / "postgres_scanner.duckdb_extension"
+    if not target.is_file() or target.stat().st_size != source.stat().st_size:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    return {"extension_directory": str(folder), "autoinstall_known_extensions": False}
 
 
 @contextmanager
@@ -65,7 +129,7 @@ def connect(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
         raise
     try:
         if settings.db not in _migrated:
-            with _migrating:
+            with _migrating, locks.hold(settings, "migrations", settings.db_busy_timeout):
                 if settings.db not in _migrated:
                     migrate(con)
                     _migrated.add(settings.db)

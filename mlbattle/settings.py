@@ -52,6 +52,7 @@ class Settings:
     min_request_gap: float = 1.0
     db_busy_timeout: float = 30.0
     memory_limit: str = "512MB"
+    motherduck_token: str | None = None
 
     @property
     def data_dir(self) -> Path:
@@ -62,7 +63,7 @@ class Settings:
 
     @property
     def is_local_db(self) -> bool:
-        return not (self.db.startswith("postgres") or self.db.startswith("md:") or self.db == ":memory:")
+        return not self.db.startswith(("postgres://", "postgresql://", "md:"))
 
 
 def _secrets_files() -> list[Path]:
@@ -163,4 +164,5 @@ def load(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None
         retries=int(_as_number("MLBATTLE_RETRIES", _lookup("MLBATTLE_RETRIES", env, secrets), 3)),
         min_request_gap=_as_number("MLBATTLE_MIN_REQUEST_GAP", _lookup("MLBATTLE_MIN_REQUEST_GAP", env, secrets), 1.0),
         db_busy_timeout=_as_number("MLBATTLE_DB_BUSY_TIMEOUT", _lookup("MLBATTLE_DB_BUSY_TIMEOUT", env, secrets), 30.0),
+        motherduck_token=_lookup("MOTHERDUCK_TOKEN", env, secrets) or _lookup("motherduck_token", env, secrets),
     )

@@ -8,7 +8,6 @@ load (seconds at most) holds a connection.
 from __future__ import annotations
 
 import logging
-import re
 import tempfile
 import time
 import uuid
@@ -17,9 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable, Iterable
 
-from filelock import FileLock, Timeout
-
-from . import db, kaggle_client, loader, queries, reads
+from . import db, kaggle_client, loader, locks, queries, reads
 from .kaggle_client import KaggleError
 from .leaderboard_file import LeaderboardFileError, extract_csv
 from .registry import now as utc_now
@@ -69,16 +66,6 @@ def kaggle_fetch(settings: Settings) -> Fetch:
     return lambda slug, folder: kaggle_client.download_leaderboard(slug, folder, settings)
 
 
-def _safe_name(slug: str) -> str:
-    return re.sub(r"[^a-z0-9-]", "_", slug.lower())[:100]
-
-
-def _lock(settings: Settings, slug: str) -> FileLock:
-    folder = settings.data_dir / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(folder / f"{_safe_name(slug)}.lock"))
-
-
 def _scratch(settings: Settings) -> Path:
     folder = settings.data_dir / "tmp"
     folder.mkdir(parents=True, exist_ok=True)
@@ -112,20 +99,16 @@ def sync(
 ) -> SyncResult:
     """Sync one competition. `only_if_stale` is the page-view rule; `wait=False` skips when one is running."""
     fetch = fetch or kaggle_fetch(settings)
-    lock = _lock(settings, slug)
     try:
-        lock.acquire(timeout=settings.total_timeout + settings.db_busy_timeout if wait else 0)
-    except Timeout:
+        with locks.hold(settings, f"sync-{slug}", settings.total_timeout + settings.db_busy_timeout if wait else 0):
+            known, last_attempt, metric = _last_attempt(settings, slug)
+            if not known:
+                return SyncResult(slug, "failed", error=f"there is no competition {slug!r}: import it first")
+            if only_if_stale and not is_stale(last_attempt, settings, clock()):
+                return SyncResult(slug, "fresh")
+            return _run(slug, settings, trigger, fetch, metric, clock)
+    except locks.LockTimeout:
         return SyncResult(slug, "busy")
-    try:
-        known, last_attempt, metric = _last_attempt(settings, slug)
-        if not known:
-            return SyncResult(slug, "failed", error=f"there is no competition {slug!r}: import it first")
-        if only_if_stale and not is_stale(last_attempt, settings, clock()):
-            return SyncResult(slug, "fresh")
-        return _run(slug, settings, trigger, fetch, metric, clock)
-    finally:
-        lock.release()
 
 
 def _run(slug: str, settings: Settings, trigger: str, fetch: Fetch, metric: str | None,

@@ -4,39 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from mlbattle.export import PLATFORM_COLUMNS
 from tests.boards import zip_of
+from tests.cli_support import fails, ok, run
 
-ROOT = Path(__file__).resolve().parent.parent
 SLUG = "spaceship-titanic"
 ROWS = [(1, "=cmd|' /C calc'!A0", 0.82, "Ann, bob"), (2, "Solo", 0.80, "cy"), (0, "Benchmark", 0.5, ""),
         (3, "Late", 0.7, "dee")]
-
-
-def run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mlbattle", *args], cwd=ROOT, env={**os.environ, **env},
-                          capture_output=True, text=True, input=stdin, timeout=120)
-
-
-def ok(env, *args):
-    done = run(env, *args)
-    assert done.returncode == 0, done.stderr
-    return done
-
-
-def fails(env, *args):
-    done = run(env, *args)
-    assert done.returncode == 1, (done.stdout, done.stderr)
-    assert "Traceback" not in done.stderr
-    assert done.stderr.startswith("error: ") or "failed" in done.stderr
-    return done
 
 
 @pytest.fixture

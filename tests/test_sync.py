@@ -159,7 +159,7 @@ def test_a_burst_of_viewers_causes_one_download(settings, local_fetch, competiti
 
 
 def test_a_sync_held_by_another_process_is_not_started_twice(settings, local_fetch, competition):
-    lock_path = settings.data_dir / "locks" / f"{SLUG}.lock"
+    lock_path = settings.data_dir / "locks" / f"sync-{SLUG}.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import sys, time
