@@ -20,9 +20,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from filelock import FileLock
 
-from . import db, queries, registry, sync
+from . import db, locks, queries, registry, sync
 from .registry import CompetitionFacts
 from .settings import PROJECT_DIR, Settings
 
@@ -134,14 +133,12 @@ def ensure_demo(settings: Settings) -> bool:
     """Fill an empty database from the samples in demo mode; True when this call filled it.
 
     Idempotent and safe to call from every page view: a database with any event or competition is left
-    alone. The check runs under a file lock in the data folder, so concurrent callers (threads or
+    alone. The check runs under a cross-process lock (mlbattle.locks), so concurrent callers (threads or
     processes) fill once, and a caller arriving during the fill waits for it rather than seeing half a demo.
     """
     if not is_demo(settings):
         return False
-    folder = settings.data_dir / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(folder / "demo.lock")):
+    with locks.hold(settings, "demo", timeout=600):
         if not _is_empty(settings):
             return False
         fill(settings, load_config(), SAMPLES_DIR)
