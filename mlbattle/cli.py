@@ -140,6 +140,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
     slugs = [kaggle_client.competition_slug(s) for s in args.slugs]
     if args.all:
         slugs += [s for s in sync.auto_sync_slugs(settings) if s not in slugs]
+    if not slugs and args.all:
+        print("nothing to sync: no ongoing competition has auto-sync on")
+        return 0
     if not slugs:
         raise CommandError("nothing to sync: name competitions, or use --all for every ongoing one with auto-sync on")
     failed = 0

@@ -90,6 +90,10 @@ def test_failures_are_one_line_on_stderr_with_exit_1(cli_env, args, message):
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
 
 
+def test_sync_all_with_nothing_ongoing_is_not_an_error_for_cron(cli_env):
+    assert "nothing to sync" in ok(cli_env, "sync", "--all").stdout
+
+
 def test_duplicates_are_refused_whatever_the_case(cli_env):
     ok(cli_env, "participants", "add", "Ann")
     assert "already registered" in fails(cli_env, "participants", "add", " ANN ").stderr
