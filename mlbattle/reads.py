@@ -146,7 +146,8 @@ def benchmarks(con: duckdb.DuckDBPyConnection, slug: str) -> pd.DataFrame:
 
 def leaderboard_kpis(con: duckdb.DuckDBPyConnection, slug: str) -> dict[str, Any]:
     """leader_score, max_rank, registered, submissions, best_participant(_rank, _score)."""
-    return frame(con, queries.APP_LEADERBOARD_KPIS, {"slug": slug}).astype(object).iloc[0].to_dict()
+    row = frame(con, queries.APP_LEADERBOARD_KPIS, {"slug": slug}).astype(object).iloc[0].to_dict()
+    return {name: None if pd.isna(value) else value for name, value in row.items()}
 
 
 def history(con: duckdb.DuckDBPyConnection, slug: str, usernames: Sequence[str]) -> pd.DataFrame:
