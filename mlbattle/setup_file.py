@@ -38,8 +38,8 @@ naming the file and the problem. Applying is additive and idempotent: what the f
 brought in line (an existing competition keeps its leaderboard, history and sync runs; keys a file leaves
 out are left as they are); nothing the files do not mention is removed; participants already registered
 are skipped. With Kaggle credentials, a new competition's title, deadline and metric come from Kaggle's
-list; without them, from the file. A file lock in the data folder makes concurrent appliers (threads or
-processes) take turns, so they still end with one copy of everything.
+list; without them, from the file. A cross-process lock (`mlbattle.locks`) makes concurrent appliers
+(threads, processes, replicas) take turns, so they still end with one copy of everything.
 
 `[settings]` is validated here; the environment and Streamlit secrets take precedence over it, and
 `settings.load` is what would apply it.
@@ -59,9 +59,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import duckdb
-from filelock import FileLock, Timeout
-
-from . import db, imports, kaggle_client, queries, reads, registry, sync
+from . import db, imports, kaggle_client, locks, queries, reads, registry, sync
 from .registry import CompetitionFacts
 from .settings import PROJECT_DIR, Settings
 
@@ -374,14 +372,11 @@ def apply_declared(settings: Settings, folder: Path | None = None) -> str | None
     declared = read_declared(folder or DEFAULT_FOLDER)
     if declared is None:
         return None
-    locks = settings.data_dir / "locks"
-    locks.mkdir(parents=True, exist_ok=True)
     per_competition = settings.total_timeout * (settings.retries + 1) + settings.db_busy_timeout
     try:
-        with FileLock(str(locks / "setup.lock"), timeout=settings.db_busy_timeout + per_competition * (
-                len(declared.competitions) + 1)):
+        with locks.hold(settings, "setup", timeout=per_competition * (len(declared.competitions) + 1)):
             return _apply(settings, declared)
-    except Timeout:
+    except locks.LockTimeout:
         raise SetupError("another process is still applying the declared setup; try again later") from None
 
 
