@@ -82,6 +82,22 @@ def read_secrets(paths: list[Path] | None = None) -> dict[str, Any]:
     return merged
 
 
+DECLARED_SETUP = PROJECT_DIR / "data" / "event.toml"
+DECLARABLE = ("sync_interval", "auto_sync", "stall_timeout", "total_timeout", "retries", "min_request_gap",
+              "db_busy_timeout")
+
+
+def read_declared(path: Path = DECLARED_SETUP) -> dict[str, Any]:
+    """Non-secret `[settings]` of the declared setup (data/event.toml); they rank below environment and secrets."""
+    if not path.is_file():
+        return {}
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8-sig")).get("settings", {})
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        raise SettingsError(f"{path} is not valid TOML: {exc}") from exc
+    return {key: table[key] for key in DECLARABLE if isinstance(table, dict) and key in table}
+
+
 def _lookup(name: str, env: Mapping[str, str], secrets: Mapping[str, Any]) -> Any:
     if name in env:
         return env[name]
@@ -145,10 +161,16 @@ def _kaggle_credentials(env: Mapping[str, str], secrets: Mapping[str, Any], home
     return KaggleCredentials()
 
 
-def load(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None = None) -> Settings:
-    """Build the settings once per call; callers that need speed keep the result."""
+def load(
+    env: Mapping[str, str] | None = None,
+    secrets: Mapping[str, Any] | None = None,
+    declared: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Environment, then secrets, then the declared setup's `[settings]`, then defaults."""
     env = os.environ if env is None else env
     secrets = read_secrets() if secrets is None else secrets
+    declared = read_declared() if declared is None else declared
+    secrets = {**declared, **secrets}
     db = _lookup("MLBATTLE_DB", env, secrets) or str(DEFAULT_DB)
     password = _lookup("MLBATTLE_ADMIN_PASSWORD", env, secrets)
     endpoint = _lookup("MLBATTLE_KAGGLE_ENDPOINT", env, secrets)

@@ -41,7 +41,7 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 @pytest.fixture
 def settings(app_env: dict[str, str]) -> Settings:
-    return settings_module.load(secrets={})
+    return settings_module.load(secrets={}, declared={})
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def kaggle_env(app_env: dict[str, str], kaggle: KaggleStandIn, monkeypatch: pyte
 
 @pytest.fixture
 def kaggle_settings(kaggle_env: dict[str, str]) -> Settings:
-    return settings_module.load(secrets={})
+    return settings_module.load(secrets={}, declared={})
 
 
 @pytest.fixture

@@ -67,3 +67,14 @@ def test_the_endpoint_changes_nothing_else(tmp_path):
 
 def test_the_default_database_is_inside_the_project():
     assert settings_module.DEFAULT_DB.parent.name == "data"
+
+
+def test_declared_settings_rank_below_environment_and_secrets(tmp_path):
+    path = tmp_path / "event.toml"
+    path.write_text('[settings]\nsync_interval = 120\nauto_sync = false\nadmin_password = "ignored"\n')
+    declared = settings_module.read_declared(path)
+    assert declared == {"sync_interval": 120, "auto_sync": False}
+    assert load(env={"HOME": str(tmp_path)}, secrets={}, declared=declared).sync_interval == 120
+    assert load(env={"HOME": str(tmp_path)}, secrets={"sync_interval": 60}, declared=declared).sync_interval == 60
+    env = {"HOME": str(tmp_path), "MLBATTLE_SYNC_INTERVAL": "30"}
+    assert load(env=env, secrets={"sync_interval": 60}, declared=declared).sync_interval == 30
