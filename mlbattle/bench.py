@@ -237,6 +237,7 @@ def old_estimate(teams: int, measured: Sequence[SizeResult]) -> float | None:
 
 def run_size(teams: int, work: Path, participants: int, runs: int, measured: Sequence[SizeResult] = (),
              in_child: bool = True) -> SizeResult:
+    """Write the zips, time the sync (in its own process unless told), time or estimate the old way, clean up."""
     folder = work / f"rows-{teams}"
     names = usernames(participants)
     log.info("%s teams: writing the leaderboards", f"{teams:,}")
@@ -262,29 +263,35 @@ def _wall(command: Sequence[str], env: dict[str, str]) -> float:
     return time.perf_counter() - began
 
 
-def cli_startup(work: Path, runs: int) -> dict[str, float]:
-    """Median wall time of each command in a fresh interpreter; `python -c pass` is the floor."""
+def _cli_env(work: Path) -> dict[str, str]:
+    """Its own database and home, so no real settings or secrets are read."""
     home = work / "cli-home"
     home.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "MLBATTLE_DB": str(work / "cli" / "cli.duckdb"), "HOME": str(home),
-           "PYTHONPATH": str(PROJECT_DIR)}
-    python = sys.executable
-    _wall([python, "-m", "mlbattle", "participants", "add", "warm_up_user"], env)  # creates the database
-    commands = {
-        "python -c pass": lambda run: [python, "-c", "pass"],
-        "python -m mlbattle --help": lambda run: [python, "-m", "mlbattle", "--help"],
-        "python -m mlbattle participants add NAME": lambda run: [python, "-m", "mlbattle", "participants", "add",
-                                                                  f"cli_user_{run}"],
-    }
-    return {label: statistics.median(_wall(make(run), env) for run in range(runs)) for label, make in commands.items()}
+    return {**os.environ, "MLBATTLE_DB": str(work / "cli" / "cli.duckdb"), "HOME": str(home),
+            "PYTHONPATH": str(PROJECT_DIR)}
 
 
-def slowest_imports(argv: Sequence[str], work: Path, top: int = 5) -> list[tuple[str, float]]:
+CLI_COMMANDS: dict[str, Callable[[int], list[str]]] = {
+    "python -c pass": lambda run: ["-c", "pass"],
+    "python -m mlbattle --help": lambda run: ["-m", "mlbattle", "--help"],
+    "python -m mlbattle participants add NAME": lambda run: ["-m", "mlbattle", "participants", "add", f"user_{run}"],
+    "python -m mlbattle sync --all (nothing to sync)": lambda run: ["-m", "mlbattle", "sync", "--all"],
+}
+IMPORTS_OF = (("participants", "add", "import_time_user"), ("sync", "--all"))
+
+
+def cli_startup(work: Path, runs: int) -> dict[str, float]:
+    """Median wall time of each command in a fresh interpreter; `python -c pass` is the floor."""
+    env = _cli_env(work)
+    _wall([sys.executable, "-m", "mlbattle", "participants", "add", "warm_up_user"], env)  # creates the database
+    return {label: statistics.median(_wall([sys.executable, *make(run)], env) for run in range(runs))
+            for label, make in CLI_COMMANDS.items()}
+
+
+def slowest_imports(argv: Sequence[str], work: Path, top: int = 4) -> list[tuple[str, float]]:
     """Top-level modules by cumulative import time (`python -X importtime`), in milliseconds."""
-    env = {**os.environ, "MLBATTLE_DB": str(work / "cli" / "cli.duckdb"), "HOME": str(work / "cli-home"),
-           "PYTHONPATH": str(PROJECT_DIR)}
-    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "mlbattle", *argv], env=env, cwd=PROJECT_DIR,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "mlbattle", *argv], env=_cli_env(work),
+                          cwd=PROJECT_DIR, capture_output=True, text=True, check=False)
     found: list[tuple[str, float]] = []
     for line in done.stderr.splitlines():
         if not line.startswith("import time:") or "cumulative" in line:
@@ -313,7 +320,6 @@ def machine() -> dict[str, str]:
         "CPU": cpu, "cores": str(cores), "RAM": memory, "OS": platform.platform(),
         "Python": platform.python_version(), "DuckDB": metadata.version("duckdb"),
         "pandas": metadata.version("pandas"),
-        "load average at the end": " ".join(f"{load:.2f}" for load in os.getloadavg()),
     }
 
 
@@ -350,7 +356,7 @@ def markdown_table(results: Sequence[SizeResult]) -> str:
         old = "-" if r.old is None else ("est. " if r.old.estimated else "") + _ms(r.old.seconds)
         ratio = "-" if r.ratio is None else ("est. " if r.old.estimated else "") + f"{r.ratio:,.1f}x"
         cells = (
-            f"{r.teams:,}", _mb(r.sync.zip_mb), f"{_ms(r.warm_median)} (n={len(r.sync.warm_s)})",
+            f"{r.teams:,}", _mb(r.sync.zip_mb), f"{_ms(r.warm_median)} (min {_ms(min(r.sync.warm_s))}, n={len(r.sync.warm_s)})",
             _ms(r.sync.unchanged_s), _ms(r.sync.cold_s), f"{r.sync.peak_rss_mb:,.0f} MB",
             f"{r.sync.peak_rss_mb - r.sync.baseline_rss_mb:,.0f} MB", old, ratio, _targets(r),
         )
@@ -360,28 +366,36 @@ def markdown_table(results: Sequence[SizeResult]) -> str:
 
 NOTES = """\
 Each size: a leaderboard of that many teams plus 2 benchmark rows, {participants:,} registered participants on it.
-Sync = `sync.sync()` wall time from the zip on disk (copied in by the fetch) to committed rows, in a warm process
-(one untimed load first), each timed run a real load whose content differs from the previous one (outcome
-`updated`, every {share}th team changed). Unchanged zip = the same download again (hash match, nothing loaded).
-First sync = the first load into an empty competition, in that process. Peak RSS = the measuring process's
-peak resident memory (VmHWM: Python, DuckDB and every load; the figure to compare with 1.5 GB); RSS growth
-= peak minus the peak before the first sync. Old row loop = `pandas.read_csv` of the zip, then per row one
-SELECT of the participant by lowercased username and one `INSERT ... ON CONFLICT DO UPDATE` in SQLite,
-committed at the end, same warm-up and alternation; "est." = scaled from the largest measured size's per-row
-rate because running it would take over {budget:.0f} s."""
+Sync = `sync.sync()` wall time from the zip on disk (copied in by the fetch) to committed rows, in a warm
+process (one untimed load first), median and minimum of n timed runs, each a real load whose content differs
+from the previous one (outcome `updated`, every {share}th team changed). Unchanged zip = the same download
+again (hash match, nothing loaded). First sync = the first load into an empty competition, in that process.
+Peak RSS = the measuring process's peak resident memory (VmHWM: Python, DuckDB and every load; the figure to
+compare with 1.5 GB); RSS growth = peak minus the peak before the first sync. Old row loop = `pandas.read_csv`
+of the zip, then per row one SELECT of the participant by lowercased username (primary key) and one
+`INSERT ... ON CONFLICT DO UPDATE` in SQLite, committed at the end, same warm-up and alternation; "est." =
+scaled from the largest measured size's per-row rate because running it would take over {budget:.0f} s."""
 
 
-def report(results: Sequence[SizeResult], startup: dict[str, float], imports: list[tuple[str, float]],
-           runs: int, participants: int) -> str:
+def _load_line(before: float, after: float) -> str:
+    """The 1-minute load average around the run: on 2 cores, anything else running inflates every time."""
+    line = f"Load average (1 min): {before:.2f} at the start, {after:.2f} at the end"
+    busy = max(before, after) > 0.5
+    return line + (" - other processes were busy, so the times are inflated; trust the minimums more" if busy else "")
+
+
+def report(results: Sequence[SizeResult], startup: dict[str, float],
+           imports: dict[str, list[tuple[str, float]]], runs: int, participants: int, load_before: float) -> str:
     parts = [markdown_table(results), "",
-             NOTES.format(participants=participants, share=CHANGED_SHARE, budget=OLD_BUDGET_SECONDS), ""]
+             NOTES.format(participants=participants, share=CHANGED_SHARE, budget=OLD_BUDGET_SECONDS)]
     if startup:
-        parts.append(f"Command line start-up (wall time, median of {runs}):")
+        parts += ["", f"Command line start-up (wall time, median of {runs}):"]
         parts += [f"- `{label}`: {_ms(seconds)}" for label, seconds in startup.items()]
-    if imports:
-        parts.append("- slowest imports of `participants add` (cumulative): "
-                     + ", ".join(f"{name} {ms:,.0f} ms" for name, ms in imports))
-    parts += ["", "Machine: " + "; ".join(f"{key} {value}" for key, value in machine().items())]
+    for command, found in imports.items():
+        parts.append(f"- slowest top-level imports of `{command}` (cumulative): "
+                     + ", ".join(f"{name} {ms:,.0f} ms" for name, ms in found))
+    parts += ["", "Machine: " + "; ".join(f"{key} {value}" for key, value in machine().items()),
+              _load_line(load_before, os.getloadavg()[0])]
     return "\n".join(parts)
 
 
@@ -420,6 +434,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(asdict(measure_sync(args.one, args.participants, args.runs or 3))))
         return 0
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    load_before = os.getloadavg()[0]
     sizes = args.sizes or [s for s in SIZES if not (args.quick and s >= 1_000_000)]
     results: list[SizeResult] = []
     with tempfile.TemporaryDirectory(prefix="mlbattle-bench-") as folder:
@@ -429,8 +444,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             results.append(run_size(teams, work, args.participants, runs, results))
         cli_runs = 1 if args.quick else 3
         startup = {} if args.no_cli else cli_startup(work, cli_runs)
-        imports = [] if args.no_cli else slowest_imports(["participants", "add", "import_time_user"], work)
-    print(report(results, startup, imports, cli_runs, args.participants))
+        imports = {} if args.no_cli else {" ".join(argv): slowest_imports(argv, work) for argv in IMPORTS_OF}
+    print(report(results, startup, imports, cli_runs, args.participants, load_before))
     return 0
 
 

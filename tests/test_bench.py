@@ -45,7 +45,7 @@ def test_estimates_and_missed_targets_are_marked() -> None:
     assert guess == pytest.approx(60.0, rel=1e-3)  # the per-row rate, scaled
 
     row = _cells(bench.markdown_table([measured]).splitlines()[2])
-    assert row[2] == "600 ms (n=3)" and row[7] == "6,000 ms" and row[8] == "10.0x"
+    assert row[2] == "600 ms (min 500 ms, n=3)" and row[7] == "6,000 ms" and row[8] == "10.0x"
     assert row[9] == "≤ 400 ms: MISSED; ≥ 20x: MISSED"
 
     estimated = bench.SizeResult(1_000_000, stats, bench.OldStats(guess, estimated=True))
