@@ -46,6 +46,9 @@ class SyncResult:
     def ok(self) -> bool:
         return self.outcome in SUCCESS or self.outcome in ("fresh", "busy")
 
+    def _matched(self) -> str:
+        return f"{self.matched} participant{'' if self.matched == 1 else 's'} matched"
+
     def summary(self) -> str:
         """The one line the CLI prints and the admin page shows."""
         if self.outcome == "failed":
@@ -55,9 +58,9 @@ class SyncResult:
         if self.outcome == "fresh":
             return f"{self.slug}: fresh: synced less than the interval ago"
         if self.outcome == "unchanged":
-            return f"{self.slug}: unchanged ({self.matched} participants matched, {self.seconds:.2f} s)"
+            return f"{self.slug}: unchanged ({self._matched()}, {self.seconds:.2f} s)"
         return (
-            f"{self.slug}: {self.outcome}: {self.rows:,} rows, {self.matched} participants matched "
+            f"{self.slug}: {self.outcome}: {self.rows:,} rows, {self._matched()} "
             f"(+{self.created} new, {self.updated} changed, -{self.removed} gone; {self.seconds:.2f} s)"
         )
 

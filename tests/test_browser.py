@@ -210,13 +210,13 @@ def test_organiser_imports_from_a_kaggle_search_syncs_and_finds_the_participant(
         expect(form.get_by_role("checkbox", name="Auto-sync")).to_be_checked()
         form.get_by_role("button", name="Import").click()
         imported = main(page).locator('[data-testid="stAlert"]').filter(has_text=f"competition {SLUG} imported")
-        expect(imported).to_contain_text(f"{SLUG}: created: {rows:,} rows, 1 participants matched")
+        expect(imported).to_contain_text(f"{SLUG}: created: {rows:,} rows, 1 participant matched")
         assert downloads(kaggle) == 1
 
         page.get_by_role("tab", name="Competitions").click()
         main(page).get_by_role("button", name=f"Sync {SLUG} now").click()
         synced = main(page).locator('[data-testid="stAlert"]').filter(has_text=f"{SLUG}: unchanged")
-        expect(synced).to_contain_text("(1 participants matched")
+        expect(synced).to_contain_text("(1 participant matched")
         wait_until_idle(page)
         assert downloads(kaggle) == 2
         overview = main(page).locator('[data-testid="stDataFrame"]').first
