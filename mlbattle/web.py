@@ -3,10 +3,12 @@
 Pages call this for settings, the demo banner, cached reads, the refresh-on-view rule, links between pages
 and the organiser's login; everything else they need comes from `reads`, `charts` and `registry`.
 
-Caching: `read()` caches query *results* (a page of rows, 40 histogram bins, KPIs) in `st.cache_data`,
-keyed by the reader, its arguments and a data version (a cheap probe of the competition's row, its newest
-sync run and the participants), so every session shares one copy and a sync or a registration is seen on
-the next rerun. Whole leaderboards are never cached or kept per session.
+Caching: `Source.read()` caches query *results* (a page of rows, 40 histogram bins, KPIs) in
+`st.cache_data`, keyed by the reader, its arguments and a data version (a cheap probe of the competition's
+row, its newest sync run and the participants), so every session shares one copy and a sync or a
+registration is seen on the next rerun. Whole leaderboards are never cached or kept per session. A page
+run's reads share one short-lived connection, opened only on a cache miss; Plotly figures are cached too
+(`figure()`), because building one costs more than a warm page's queries.
 
 Refresh on view: a page asks `refresh_on_view()`; when the competition is due (`sync.wants_view_refresh`,
 and Kaggle credentials are set), one background thread per process (`Refresher`, held by
@@ -19,6 +21,7 @@ of staleness, so any number of viewers cause one download per interval.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -28,7 +31,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -201,23 +204,71 @@ def link(page_name: str, label: str, **params: str) -> None:
 # ---------------------------------------------------------------- cached reads
 
 
-def probe(cfg: Settings, reader: Callable[..., Any], *args: Any) -> Any:
-    """An uncached read: the cheap version probes that key the cached ones."""
-    with db.connect(cfg) as con:
-        return reader(con, *args)
+class Source:
+    """The reads of one page run: one connection, opened on the first cache miss and closed with the run's
+    `with web.source(cfg)` block (opening a DuckDB file costs ~25 ms, so a cold page opens it once)."""
+
+    def __init__(self, cfg: Settings) -> None:
+        self.cfg = cfg
+        self._stack: contextlib.ExitStack | None = None
+        self._con: Any = None
+
+    def connection(self) -> Any:
+        if self._con is None:
+            self._stack = contextlib.ExitStack()
+            self._con = self._stack.enter_context(db.connect(self.cfg))
+        return self._con
+
+    def close(self) -> None:
+        if self._stack is not None:
+            self._stack.close()
+        self._stack = self._con = None
+
+    def probe(self, reader: Callable[..., Any], *args: Any) -> Any:
+        """An uncached read: the cheap version probes that key the cached ones."""
+        return reader(self.connection(), *args)
+
+    def read(self, version: Any, reader: Callable[..., Any], *args: Any) -> Any:
+        """`reader(con, *args)` once per (reader, database, data version, args) for every session."""
+        name = f"{reader.__module__}.{reader.__qualname__}"
+        return _cached_read(name, self.cfg.db, version, args, _reader=reader, _source=self)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
 def _cached_read(name: str, db_key: str, version: Any, args: tuple, _reader: Callable[..., Any],
-                 _cfg: Settings) -> Any:
-    with db.connect(_cfg) as con:
-        return _reader(con, *args)
+                 _source: Source) -> Any:
+    return _reader(_source.connection(), *args)
+
+
+@contextlib.contextmanager
+def source(cfg: Settings) -> Iterator[Source]:
+    """Reads for a stretch of a page; the connection (if one was needed) is closed at the end."""
+    reads_of_run = Source(cfg)
+    try:
+        yield reads_of_run
+    finally:
+        reads_of_run.close()
+
+
+def probe(cfg: Settings, reader: Callable[..., Any], *args: Any) -> Any:
+    with source(cfg) as data:
+        return data.probe(reader, *args)
 
 
 def read(cfg: Settings, version: Any, reader: Callable[..., Any], *args: Any) -> Any:
-    """`reader(con, *args)` once per (reader, database, data version, args) for every session."""
-    name = f"{reader.__module__}.{reader.__qualname__}"
-    return _cached_read(name, cfg.db, version, args, _reader=reader, _cfg=cfg)
+    with source(cfg) as data:
+        return data.read(version, reader, *args)
+
+
+@st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES // 4, show_spinner=False)
+def _cached_figure(name: str, args: tuple, kwargs: dict[str, Any], _builder: Callable[..., Any]) -> Any:
+    return _builder(*args, **kwargs)
+
+
+def figure(builder: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """A chart built once per distinct input and shared, not copied: Plotly spends ~60 ms validating a
+    figure, more than the rest of a warm page. Callers must not change the figure they get."""
+    return _cached_figure(f"{builder.__module__}.{builder.__qualname__}", args, kwargs, _builder=builder)
 
 
 # ---------------------------------------------------------------- refresh on view

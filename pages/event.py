@@ -6,21 +6,23 @@ from mlbattle import charts, reads, standings, web
 
 cfg = web.page("Event standings")
 slug = (st.query_params.get("event") or "").strip()
-version = web.probe(cfg, reads.data_version)
-event = web.read(cfg, version, reads.event, slug) if slug else None
+with web.source(cfg) as data:
+    version = data.probe(reads.data_version)
+    event = data.read(version, reads.event, slug) if slug else None
+    known = data.read(version, reads.events) if event is None else []
+    competitions = [c for c in data.read(version, reads.competitions) if c["event_slug"] == slug]
+    result = data.read(version, standings.event_standings, slug) if event else None
 
 if event is None:
     st.title("🏆 Event standings")
     if slug:
         st.error(f"There is no event “{web.md(slug)}” here. Pick one below.")
-    known = web.read(cfg, version, reads.events)
     if not known:
         st.info("No events yet. An organiser adds them on the Admin page.")
     for item in known:
         web.link("event", item["title"], event=item["slug"])
     st.stop()
 
-competitions = [c for c in web.read(cfg, version, reads.competitions) if c["event_slug"] == slug]
 refreshing = [c["slug"] for c in competitions if web.refresh_on_view(cfg, c)]
 
 st.title(f"🏆 {web.md(event['title'])}")
@@ -32,7 +34,6 @@ if event["description"]:
 if any(c["status"] == "ongoing" for c in competitions):
     web.autorefresh(default_on=True, refreshing=bool(refreshing))
 
-result = web.read(cfg, version, standings.event_standings, slug)
 table = result.table
 order = [c["slug"] for c in competitions if c["slug"] in table.columns]
 order += [column for column in table.columns if column not in standings.TABLE_COLUMNS and column not in order]
@@ -70,7 +71,7 @@ else:
     }
     st.dataframe(table, hide_index=True, column_config=columns,
                  column_order=list(standings.TABLE_COLUMNS) + order, height=min(38 + 35 * len(table), 720))
-    st.plotly_chart(charts.standings(table, order, titles=titles), key="standings")
+    st.plotly_chart(web.figure(charts.standings, table, order, titles=titles), key="standings")
     with st.expander("Per competition: rank, score and points of each participant"):
         st.dataframe(result.per_competition, hide_index=True, column_config={
             "competition": st.column_config.TextColumn("Competition"),

@@ -8,10 +8,11 @@ cfg = web.page("Home")
 st.title("🏆 ML-Battle Leaderboards")
 st.caption("Your event's participants on Kaggle leaderboards, refreshed while the competitions run.")
 
-version = web.probe(cfg, reads.data_version)
-events = web.read(cfg, version, reads.events)
-competitions = web.read(cfg, version, reads.competitions)
-registered = web.read(cfg, version, reads.participant_count)
+with web.source(cfg) as data:
+    version = data.probe(reads.data_version)
+    events = data.read(version, reads.events)
+    competitions = data.read(version, reads.competitions)
+    registered = data.read(version, reads.participant_count)
 
 left, middle, right = st.columns(3)
 left.metric("Events", len(events))

@@ -1,6 +1,7 @@
 """Leaderboard (`?competition=SLUG`): KPIs, filters, the table, charts, CSV, auto-refresh.
 
-Filtering, paging and binning run in DuckDB; the page only ever holds one page of rows and 40 bins.
+Filtering, paging and binning run in DuckDB; the page only ever holds one page of rows and 40 bins. All
+reads of a run share one connection, opened only when a cached result is missing.
 """
 
 import math
@@ -11,134 +12,134 @@ from mlbattle import charts, db, reads, web
 
 cfg = web.page("Leaderboard")
 slug = (st.query_params.get("competition") or "").strip()
-version = web.probe(cfg, reads.competition_version, slug) if slug else None
 
-if version is None:
-    st.title("📊 Leaderboard")
-    if slug:
-        st.error(f"There is no competition “{web.md(slug)}” here. Pick one below.")
-    known = web.read(cfg, web.probe(cfg, reads.data_version), reads.competitions)
-    if not known:
-        st.info("No competitions yet. An organiser imports them on the Admin page.")
-    for record in known:
-        web.link("leaderboard", f"{record['title']} ({record['slug']})", competition=record["slug"])
-    st.stop()
+with web.source(cfg) as data:
+    version = data.probe(reads.competition_version, slug) if slug else None
+    if version is None:
+        st.title("📊 Leaderboard")
+        if slug:
+            st.error(f"There is no competition “{web.md(slug)}” here. Pick one below.")
+        known = data.read(data.probe(reads.data_version), reads.competitions)
+        if not known:
+            st.info("No competitions yet. An organiser imports them on the Admin page.")
+        for record in known:
+            web.link("leaderboard", f"{record['title']} ({record['slug']})", competition=record["slug"])
+        st.stop()
 
-record = web.read(cfg, version, reads.competition, slug)
-direction, metric = record["direction"], record["metric"]
-refreshing = web.refresh_on_view(cfg, record)
+    record = data.read(version, reads.competition, slug)
+    direction, metric = record["direction"], record["metric"]
+    refreshing = web.refresh_on_view(cfg, record)
 
-st.title(f"📊 {web.md(record['title'])}")
-facts = [f"[{web.md(slug)} on Kaggle](https://www.kaggle.com/competitions/{slug})",
-         f"status **{record['status']}**", f"{web.md(metric or 'score')}: {charts.direction_note(direction)}"]
-if record["deadline"]:
-    facts.append(f"deadline {record['deadline']:%Y-%m-%d %H:%M} UTC")
-st.markdown(" · ".join(facts))
-if record["event_slug"]:
-    web.link("event", "Event standings", event=record["event_slug"])
-web.show_sync_state(record, refreshing)
-web.autorefresh(default_on=record["status"] == "ongoing", refreshing=refreshing)
+    st.title(f"📊 {web.md(record['title'])}")
+    facts = [f"[{web.md(slug)} on Kaggle](https://www.kaggle.com/competitions/{slug})",
+             f"status **{record['status']}**", f"{web.md(metric or 'score')}: {charts.direction_note(direction)}"]
+    if record["deadline"]:
+        facts.append(f"deadline {record['deadline']:%Y-%m-%d %H:%M} UTC")
+    st.markdown(" · ".join(facts))
+    if record["event_slug"]:
+        web.link("event", "Event standings", event=record["event_slug"])
+    web.show_sync_state(record, refreshing)
+    web.autorefresh(default_on=record["status"] == "ongoing", refreshing=refreshing)
 
-kpis = web.read(cfg, version, reads.leaderboard_kpis, slug)
-bins = web.read(cfg, version, reads.score_histogram, slug)
-score_format = web.score_format([kpis["leader_score"], *bins["start"], *bins["end"]])
+    kpis = data.read(version, reads.leaderboard_kpis, slug)
+    bins = data.read(version, reads.score_histogram, slug)
+    score_format = web.score_format([kpis["leader_score"], *bins["start"], *bins["end"]])
 
-teams, people, best, leader, submissions = st.columns(5)
-teams.metric("Teams on Kaggle", f"{record['teams']:,}")
-people.metric("Participants on it", f"{record['matched']:,}", help=f"of {kpis['registered']:,} registered")
-if kpis["best_participant"] is not None:
-    best.metric("Best participant", f"#{int(kpis['best_participant_rank']):,}",
-                help=f"{web.md(kpis['best_participant'])}: Kaggle rank {int(kpis['best_participant_rank']):,}")
-    best.caption(web.md(kpis["best_participant"]))
-else:
-    best.metric("Best participant", "–")
-leader.metric("Leader's score", "–" if kpis["leader_score"] is None else score_format % kpis["leader_score"])
-submissions.metric("Submissions", f"{int(kpis['submissions'] or 0):,}")
-
-if not record["teams"]:
-    st.info("This leaderboard has not been downloaded yet." + (" It is being fetched now." if refreshing else ""))
-
-# ---------------------------------------------------------------- filters and table
-view_column, search_column, low_column, high_column, size_column = st.columns([1.6, 2.4, 1, 1, 1])
-view = view_column.segmented_control(
-    "Show", list(reads.VIEWS), default="participants", required=True, key="view", bind="query-params",
-    format_func={"participants": "Participants", "all": "All Kaggle teams"}.get,
-)
-search = search_column.text_input("Search", key="q", max_chars=100, bind="query-params",
-                                  placeholder="team, participant or Kaggle username")
-top_rank = max(1, int(kpis["max_rank"] or 1))
-rank_min = low_column.number_input("Kaggle rank from", min_value=1, max_value=top_rank, value=1, step=1)
-rank_max = high_column.number_input("to", min_value=1, max_value=top_rank, value=top_rank, step=1)
-page_size = size_column.selectbox("Rows per page", (50, 100, 250, 500), index=1)
-show_benchmarks = True
-if view == "all":
-    show_benchmarks = st.checkbox("Show benchmark rows (rank 0)", value=True)
-filters = reads.LeaderboardFilter(view or "participants", search or "", int(rank_min), int(rank_max),
-                                  show_benchmarks)
-
-page_key = f"page-{slug}-{abs(hash(filters))}-{page_size}"
-page_number = int(st.session_state.get(page_key) or 1)
-shown = web.read(cfg, version, reads.leaderboard_page, slug, filters, page_size, (page_number - 1) * page_size)
-pages = max(1, math.ceil(shown.total / page_size))
-if page_number > pages:
-    page_number = 1
-    shown = web.read(cfg, version, reads.leaderboard_page, slug, filters, page_size, 0)
-
-columns = {
-    "platform_rank": st.column_config.NumberColumn("Platform rank", format="%d", help="Rank among participants"),
-    "kaggle_rank": st.column_config.NumberColumn("Kaggle rank", format="%d"),
-    "participant": st.column_config.TextColumn("Participant"),
-    "kaggle_username": st.column_config.TextColumn("Kaggle username"),
-    "team_name": st.column_config.TextColumn("Team"),
-    "score": st.column_config.NumberColumn(f"{metric or 'Score'} ({charts.direction_note(direction)})",
-                                           format=score_format),
-    "submission_count": st.column_config.NumberColumn("Submissions", format="%d"),
-    "last_submission": st.column_config.DatetimeColumn("Last submission (UTC)", format="YYYY-MM-DD HH:mm"),
-    "is_benchmark": st.column_config.CheckboxColumn("Benchmark"),
-}
-order = (["platform_rank", "participant", "kaggle_username", "team_name", "kaggle_rank", "score",
-          "submission_count", "last_submission"] if filters.view == "participants" else
-         ["kaggle_rank", "team_name", "participant", "score", "submission_count", "last_submission",
-          "platform_rank", "is_benchmark"])
-if shown.total:
-    st.dataframe(shown.rows, hide_index=True, column_config=columns, column_order=order,
-                 height=min(38 + 35 * len(shown.rows), 720))
-    first = (page_number - 1) * page_size + 1
-    st.caption(f"Rows {first:,}–{first + len(shown.rows) - 1:,} of {shown.total:,}")
-elif record["teams"]:
-    st.info("No rows match these filters." if filters != reads.LeaderboardFilter(filters.view) else
-            "No registered participant is on this leaderboard yet. Register on the Participants page, or "
-            "show all Kaggle teams.")
-if pages > 1:
-    st.pagination(pages, key=page_key, default=1)
-
-
-def _csv() -> str:
-    """Runs on click, in a thread of its own: every filtered row, never kept in the session."""
-    with db.connect(cfg) as con:
-        return reads.leaderboard_csv(con, slug, filters)
-
-
-st.download_button(f"⬇️ Download these {shown.total:,} rows (CSV)", data=_csv, file_name=f"{slug}-{filters.view}.csv",
-                   mime="text/csv", on_click="ignore", disabled=not shown.total)
-
-# ---------------------------------------------------------------- charts
-distribution, progress = st.tabs(["Score distribution", "Participants over time"])
-marks = web.read(cfg, version, reads.leaderboard_page, slug, reads.LeaderboardFilter(), charts.MAX_MARKERS, 0)
-with distribution:
-    benchmarks = web.read(cfg, version, reads.benchmarks, slug)
-    st.plotly_chart(charts.score_distribution(bins, marks.rows, benchmarks, direction=direction, metric=metric),
-                    key="distribution")
-    if bins.attrs.get("clipped"):
-        st.caption("Outliers squeezed the field into one bar, so the axis spans the 1st to 99th percentile; "
-                   "teams beyond it count in the edge bars.")
-with progress:
-    people_on_board = marks.rows.drop_duplicates("kaggle_username")
-    names = dict(zip(people_on_board["kaggle_username"], people_on_board["participant"]))
-    chosen = st.multiselect("Participants", list(names), default=list(names)[:5], key="progress-people",
-                            format_func=lambda username: f"{names[username]} ({username})")
-    if chosen:
-        snapshots = web.read(cfg, version, reads.history, slug, tuple(sorted(chosen)))
-        st.plotly_chart(charts.progress(snapshots, direction=direction, metric=metric), key="progress")
+    teams, people, best, leader, submissions = st.columns(5)
+    teams.metric("Teams on Kaggle", f"{record['teams']:,}")
+    people.metric("Participants on it", f"{record['matched']:,}", help=f"of {kpis['registered']:,} registered")
+    if kpis["best_participant"] is not None:
+        best.metric("Best participant", f"#{int(kpis['best_participant_rank']):,}",
+                    help=f"{web.md(kpis['best_participant'])}: Kaggle rank {int(kpis['best_participant_rank']):,}")
+        best.caption(web.md(kpis["best_participant"]))
     else:
-        st.caption("Choose participants to chart their score and rank at each sync.")
+        best.metric("Best participant", "–")
+    leader.metric("Leader's score", "–" if kpis["leader_score"] is None else score_format % kpis["leader_score"])
+    submissions.metric("Submissions", f"{int(kpis['submissions'] or 0):,}")
+    if not record["teams"]:
+        st.info("This leaderboard has not been downloaded yet." + (" It is being fetched now." if refreshing else ""))
+
+    # ------------------------------------------------------------ filters and table
+    view_column, search_column, low_column, high_column, size_column = st.columns([2.2, 2.4, 1, 1, 1])
+    view = view_column.segmented_control(
+        "Show", list(reads.VIEWS), default="participants", required=True, key="view", bind="query-params",
+        format_func={"participants": "Participants", "all": "All Kaggle teams"}.get,
+    )
+    search = search_column.text_input("Search", key="q", max_chars=100, bind="query-params",
+                                      placeholder="team, participant or Kaggle username")
+    top_rank = max(1, int(kpis["max_rank"] or 1))
+    rank_min = low_column.number_input("Kaggle rank from", min_value=1, max_value=top_rank, value=1, step=1)
+    rank_max = high_column.number_input("to", min_value=1, max_value=top_rank, value=top_rank, step=1)
+    page_size = size_column.selectbox("Rows per page", (50, 100, 250, 500), index=1)
+    show_benchmarks = True
+    if view == "all":
+        show_benchmarks = st.checkbox("Show benchmark rows (rank 0)", value=True)
+    filters = reads.LeaderboardFilter(view or "participants", search or "", int(rank_min), int(rank_max),
+                                      show_benchmarks)
+
+    page_key = f"page-{slug}-{abs(hash(filters))}-{page_size}"
+    page_number = int(st.session_state.get(page_key) or 1)
+    shown = data.read(version, reads.leaderboard_page, slug, filters, page_size, (page_number - 1) * page_size)
+    pages = max(1, math.ceil(shown.total / page_size))
+    if page_number > pages:
+        page_number = 1
+        shown = data.read(version, reads.leaderboard_page, slug, filters, page_size, 0)
+
+    columns = {
+        "platform_rank": st.column_config.NumberColumn("Platform rank", format="%d", help="Rank among participants"),
+        "kaggle_rank": st.column_config.NumberColumn("Kaggle rank", format="%d"),
+        "participant": st.column_config.TextColumn("Participant"),
+        "kaggle_username": st.column_config.TextColumn("Kaggle username"),
+        "team_name": st.column_config.TextColumn("Team"),
+        "score": st.column_config.NumberColumn(f"Score ({charts.direction_note(direction)})", format=score_format,
+                                               help=web.md(metric or "the competition's metric")),
+        "submission_count": st.column_config.NumberColumn("Submissions", format="%d"),
+        "last_submission": st.column_config.DatetimeColumn("Last submission (UTC)", format="YYYY-MM-DD HH:mm"),
+        "is_benchmark": st.column_config.CheckboxColumn("Benchmark"),
+    }
+    order = (["platform_rank", "participant", "kaggle_username", "team_name", "kaggle_rank", "score",
+              "submission_count", "last_submission"] if filters.view == "participants" else
+             ["kaggle_rank", "team_name", "participant", "score", "submission_count", "last_submission",
+              "platform_rank", "is_benchmark"])
+    if shown.total:
+        st.dataframe(shown.rows, hide_index=True, column_config=columns, column_order=order,
+                     height=min(38 + 35 * len(shown.rows), 720))
+        first = (page_number - 1) * page_size + 1
+        st.caption(f"Rows {first:,}–{first + len(shown.rows) - 1:,} of {shown.total:,}")
+    elif record["teams"]:
+        st.info("No rows match these filters." if filters != reads.LeaderboardFilter(filters.view) else
+                "No registered participant is on this leaderboard yet. Register on the Participants page, or "
+                "show all Kaggle teams.")
+    if pages > 1:
+        st.pagination(pages, key=page_key, default=1)
+
+    def _csv() -> str:
+        """Runs on click, in a thread of its own: every filtered row, never kept in the session."""
+        with db.connect(cfg) as con:
+            return reads.leaderboard_csv(con, slug, filters)
+
+    st.download_button(f"⬇️ Download these {shown.total:,} rows (CSV)", data=_csv,
+                       file_name=f"{slug}-{filters.view}.csv", mime="text/csv", on_click="ignore",
+                       disabled=not shown.total)
+
+    # ------------------------------------------------------------ charts
+    distribution, progress = st.tabs(["Score distribution", "Participants over time"])
+    marks = data.read(version, reads.leaderboard_page, slug, reads.LeaderboardFilter(), charts.MAX_MARKERS, 0).rows
+    with distribution:
+        benchmarks = data.read(version, reads.benchmarks, slug)
+        st.plotly_chart(web.figure(charts.score_distribution, bins, marks, benchmarks, direction=direction,
+                                   metric=metric), key="distribution")
+        if bins.attrs.get("clipped"):
+            st.caption("Outliers squeezed the field into one bar, so the axis spans the 1st to 99th percentile; "
+                       "teams beyond it count in the edge bars.")
+    with progress:
+        people_on_board = marks.drop_duplicates("kaggle_username")
+        names = dict(zip(people_on_board["kaggle_username"], people_on_board["participant"]))
+        chosen = st.multiselect("Participants", list(names), default=list(names)[:5], key="progress-people",
+                                format_func=lambda username: f"{names[username]} ({username})")
+        if chosen:
+            snapshots = data.read(version, reads.history, slug, tuple(sorted(chosen)))
+            st.plotly_chart(web.figure(charts.progress, snapshots, direction=direction, metric=metric),
+                            key="progress")
+        else:
+            st.caption("Choose participants to chart their score and rank at each sync.")

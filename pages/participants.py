@@ -32,13 +32,15 @@ with mine:
     lookup = st.text_input("Kaggle username", key="user", bind="query-params", max_chars=50,
                            placeholder="your Kaggle username")
     if lookup:
-        version = web.probe(cfg, reads.data_version)
-        person = web.read(cfg, version, reads.participant, lookup)
+        with web.source(cfg) as data:
+            version = data.probe(reads.data_version)
+            person = data.read(version, reads.participant, lookup)
+            results = data.read(version, reads.participant_results, lookup) if person else None
+            snapshots = data.read(version, reads.participant_history, lookup) if person else None
         if person is None:
             st.warning(f"{web.md(lookup)} is not registered. Register on the first tab.")
         else:
             st.subheader(web.md(f"{person['display_name']} ({person['kaggle_username']})"), anchor=False)
-            results = web.read(cfg, version, reads.participant_results, lookup)
             if results.empty:
                 st.info("You are not on any competition's newest leaderboard download yet. If you have "
                         "submitted, check that the username matches your Kaggle profile; new downloads "
@@ -59,11 +61,10 @@ with mine:
                                                                        format="YYYY-MM-DD HH:mm"),
                     "status": st.column_config.TextColumn("Status"),
                 })
-                snapshots = web.read(cfg, version, reads.participant_history, lookup)
                 for row in results.itertuples():
                     with st.expander(f"{web.md(row.title)}: rank {row.kaggle_rank:,} of {row.teams:,}"):
                         web.link("leaderboard", "Open the leaderboard", competition=row.competition)
                         own = snapshots[snapshots["competition"] == row.competition].assign(
                             participant=person["display_name"])
-                        st.plotly_chart(charts.progress(own, direction=row.direction, metric=row.metric),
-                                        key=f"progress-{row.competition}")
+                        st.plotly_chart(web.figure(charts.progress, own, direction=row.direction,
+                                                   metric=row.metric), key=f"progress-{row.competition}")
