@@ -22,6 +22,7 @@ of staleness, so any number of viewers cause one download per interval.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import hmac
 import logging
@@ -54,6 +55,8 @@ PAGES = {
 }
 CACHE_TTL_SECONDS = 600  # keys carry the data version; the TTL only frees entries nobody asks for any more
 CACHE_MAX_ENTRIES = 2_000
+PAGE_BUSY_SECONDS = 2.0
+LAST_SEEN_MAX = 1_000
 RERUN_SECONDS = 60
 REFRESHING_RERUN_SECONDS = 5
 REFRESH_COOLDOWN_SECONDS = 15.0
@@ -206,17 +209,24 @@ def link(page_name: str, label: str, **params: str) -> None:
 
 class Source:
     """The reads of one page run: one connection, opened on the first cache miss and closed with the run's
-    `with web.source(cfg)` block (opening a DuckDB file costs ~25 ms, so a cold page opens it once)."""
+    `with web.source(cfg)` block (opening a DuckDB file costs ~25 ms, so a cold page opens it once).
+
+    Another process (a cron `sync --all`) can hold the database file while it loads a download. A page
+    waits at most `PAGE_BUSY_SECONDS` for it, then answers its probes with the versions it saw last, so
+    the cached results of the last good data are shown instead of a blank page.
+    """
 
     def __init__(self, cfg: Settings) -> None:
         self.cfg = cfg
+        self._connect_as = dataclasses.replace(cfg, db_busy_timeout=min(cfg.db_busy_timeout, PAGE_BUSY_SECONDS))
         self._stack: contextlib.ExitStack | None = None
         self._con: Any = None
 
     def connection(self) -> Any:
         if self._con is None:
-            self._stack = contextlib.ExitStack()
-            self._con = self._stack.enter_context(db.connect(self.cfg))
+            stack = contextlib.ExitStack()
+            self._con = stack.enter_context(db.connect(self._connect_as))
+            self._stack = stack
         return self._con
 
     def close(self) -> None:
@@ -226,12 +236,30 @@ class Source:
 
     def probe(self, reader: Callable[..., Any], *args: Any) -> Any:
         """An uncached read: the cheap version probes that key the cached ones."""
-        return reader(self.connection(), *args)
+        key = (self.cfg.db, reader.__qualname__, args)
+        try:
+            value = reader(self.connection(), *args)
+        except db.DatabaseBusy:
+            with _last_seen_lock:
+                if key not in _last_seen:
+                    raise
+                seen = _last_seen[key]
+            st.caption("⏳ The database is busy with a sync in another process: showing the last data seen.")
+            return seen
+        with _last_seen_lock:
+            _last_seen[key] = value
+            while len(_last_seen) > LAST_SEEN_MAX:
+                _last_seen.pop(next(iter(_last_seen)))
+        return value
 
     def read(self, version: Any, reader: Callable[..., Any], *args: Any) -> Any:
         """`reader(con, *args)` once per (reader, database, data version, args) for every session."""
         name = f"{reader.__module__}.{reader.__qualname__}"
         return _cached_read(name, self.cfg.db, version, args, _reader=reader, _source=self)
+
+
+_last_seen: dict[tuple, Any] = {}
+_last_seen_lock = threading.Lock()
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
@@ -246,6 +274,9 @@ def source(cfg: Settings) -> Iterator[Source]:
     reads_of_run = Source(cfg)
     try:
         yield reads_of_run
+    except db.DatabaseBusy as exc:
+        st.warning(f"The database is busy right now ({md(str(exc))}); reload in a moment.", icon="⏳")
+        st.stop()
     finally:
         reads_of_run.close()
 

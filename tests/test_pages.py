@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -506,3 +508,22 @@ def test_age_and_score_format() -> None:
     assert web.age_text(None, now) == "never"
     assert web.score_format([0.98765]) == "%.5f" and web.score_format([1234.5, None]) == "%.1f"
     assert web.score_format([]) == "%.5f" and web.score_format([123456789.0]) == "%.0f"
+
+
+def test_a_database_held_by_another_process_shows_the_last_data_seen(data) -> None:
+    at = app("pages/leaderboard.py", competition="comp-high")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('held', flush=True);"
+         " time.sleep(60)", data.db], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        started = time.perf_counter()
+        at.run()
+        assert time.perf_counter() - started < web.PAGE_BUSY_SECONDS + 5
+        assert not at.exception and len(at.dataframe[0].value) == len(PEOPLE)
+        assert "database is busy" in shown(at)
+        never_seen = app("pages/event.py", event=EVENT)
+        assert not never_seen.exception and "database is busy" in said(never_seen, "warning")
+    finally:
+        holder.kill()
+        holder.wait()
