@@ -12,6 +12,7 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
+import plotly.colors as plotly_colors
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -19,6 +20,7 @@ FIELD_COLOUR = "#9db4d0"
 PARTICIPANT_COLOUR = "#d6336c"
 BENCHMARK_COLOUR = "#495057"
 MAX_MARKERS = 500
+PALETTE = plotly_colors.qualitative.Plotly
 
 
 def plain(text: object) -> str:
@@ -113,18 +115,21 @@ def progress(
     (synced_at, kaggle_rank, score and the series column). Rank 1 and the best score are at the top."""
     if history.empty:
         return _empty("No snapshots yet: history grows with each changed download")
-    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                           subplot_titles=("Score", "Kaggle rank"))
-    for name, rows in history.sort_values("synced_at").groupby(series, sort=True):
+    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1,
+                           subplot_titles=(f"Score: {score_title(metric, direction)}", "Kaggle rank"))
+    groups = history.sort_values("synced_at").groupby(series, sort=True)
+    for number, (name, rows) in enumerate(groups):
         label = plain(name)
-        common = {"x": rows["synced_at"], "mode": "lines+markers", "name": label, "legendgroup": label}
+        colour = PALETTE[number % len(PALETTE)]
+        common = {"x": rows["synced_at"], "mode": "lines+markers", "name": label, "legendgroup": label,
+                  "line": {"color": colour}, "marker": {"color": colour}}
         figure.add_scatter(y=rows["score"], row=1, col=1, hovertemplate=f"{label}<br>%{{x}}<br>score %{{y:.6g}}"
                            "<extra></extra>", **common)
         figure.add_scatter(y=rows["kaggle_rank"], row=2, col=1, showlegend=False,
                            hovertemplate=f"{label}<br>%{{x}}<br>rank %{{y}}<extra></extra>", **common)
-    figure.update_yaxes(title_text=score_title(metric, direction), row=1, col=1,
+    figure.update_yaxes(title_text=direction_note(direction), row=1, col=1,
                         autorange="reversed" if direction == "lower" else True)
-    figure.update_yaxes(title_text="rank (1 at the top)", autorange="reversed", row=2, col=1)
+    figure.update_yaxes(title_text="1 at the top", autorange="reversed", row=2, col=1)
     figure.update_layout(height=520, margin={"t": 40, "b": 10, "l": 10, "r": 10},
                          legend={"orientation": "h", "y": -0.12})
     return figure

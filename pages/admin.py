@@ -341,7 +341,8 @@ with missing_tab:
     else:
         looked_at = st.selectbox("Competition", list(by_slug), key="missing_for",
                                  format_func=lambda s: f"{by_slug[s]['title']} ({s})")
-        missing = web.read(cfg, version, reads.unmatched, looked_at, 50)
+        missing = web.read(cfg, version, reads.unmatched, looked_at, 50).fillna(
+            {"team_name": "(no close match)", "members": ""})
         people_missing = missing["kaggle_username"].nunique() if len(missing) else 0
         st.caption(f"Registered participants not on the newest download of {web.md(looked_at)} (the first 50 by "
                    "name), each with the closest team names and member usernames on it: a typo in a username "

@@ -35,7 +35,9 @@ def show_competition(record: dict) -> None:
             else:
                 st.caption(f"🔄 {web.md(state.text)}" + (" · refreshing now" if record["slug"] in refreshing else ""))
         status.markdown(f"**{record['status']}**" + ("" if record["auto_sync"] else " · manual"))
-        teams.metric("Teams on Kaggle", f"{record['teams']:,}" if record["teams"] else "–")
+        on_kaggle = record["teams"] or record["kaggle_team_count"]
+        teams.metric("Teams on Kaggle", f"{on_kaggle:,}" if on_kaggle else "–",
+                     help=None if record["teams"] else "as Kaggle's competition list says; not downloaded yet")
         matched.metric("Participants", f"{record['matched']:,}")
 
 

@@ -83,7 +83,17 @@ def test_progress_has_score_and_rank_per_participant_rank_one_on_top() -> None:
 def test_progress_for_lower_is_better_puts_the_best_score_on_top() -> None:
     figure = charts.progress(history_frame(), direction="lower", metric="RMSE")
     assert figure.layout.yaxis.autorange == "reversed"
-    assert "lower is better" in figure.layout.yaxis.title.text
+    assert figure.layout.yaxis.title.text == "lower is better"
+    assert figure.layout.annotations[0].text == "Score: RMSE (lower is better)"
+
+
+def test_progress_gives_each_participant_one_colour_in_both_panels() -> None:
+    figure = charts.progress(history_frame(), direction="higher")
+    by_name: dict[str, set[str]] = {}
+    for trace in figure.data:
+        by_name.setdefault(trace.name, set()).add(trace.line.color)
+    assert all(len(colours) == 1 for colours in by_name.values()) and len(by_name) == 2
+    assert len({next(iter(c)) for c in by_name.values()}) == 2
 
 
 def test_progress_without_snapshots_says_so() -> None:
