@@ -144,6 +144,13 @@ def test_leaderboard_without_a_competition_lists_them(data) -> None:
     assert "./leaderboard?competition=comp-low" in shown(at)
 
 
+def test_leaderboard_and_event_without_data(kaggle_env) -> None:
+    at = app("pages/leaderboard.py")
+    assert not at.exception and "No competitions yet" in shown(at)
+    at = app("pages/event.py")
+    assert not at.exception and "No events yet" in shown(at)
+
+
 def test_leaderboard_of_an_unknown_competition_says_so(data) -> None:
     at = app("pages/leaderboard.py", competition="no-such-thing")
     assert not at.exception
@@ -465,6 +472,12 @@ def test_admin_imports_a_competition_from_a_kaggle_search(kaggle_env, kaggle_set
     with db.connect(kaggle_settings) as con:
         record = reads.competition(con, "spaceship-titanic")
     assert record["event_slug"] == EVENT and record["teams"] == 120 and record["matched"] == len(PEOPLE)
+
+
+def test_admin_on_an_empty_database(kaggle_env, admin) -> None:
+    at = login(app("pages/admin.py"), admin)
+    assert not at.exception and at.tabs
+    assert "No competitions yet: import one from Kaggle." in shown(at)
 
 
 def test_admin_import_without_credentials_says_what_to_set(data, admin) -> None:
