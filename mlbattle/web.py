@@ -39,7 +39,7 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 from streamlit_autorefresh import st_autorefresh
 
-from . import db, registry, sync
+from . import db, demo, registry, sync
 from . import settings as settings_module
 from .settings import Settings, SettingsError
 
@@ -53,8 +53,10 @@ PAGES = {
     "participants": ("pages/participants.py", "participants"),
     "admin": ("pages/admin.py", "admin"),
 }
-CACHE_TTL_SECONDS = 600  # keys carry the data version; the TTL only frees entries nobody asks for any more
-CACHE_MAX_ENTRIES = 2_000
+# Keys carry the data version, so these only bound memory: entries nobody asked for in two minutes go, and
+# at most CACHE_MAX_ENTRIES results (each one page of rows at most, mostly far less) stay in the process.
+CACHE_TTL_SECONDS = 120
+CACHE_MAX_ENTRIES = 500
 PAGE_BUSY_SECONDS = 2.0
 LAST_SEEN_MAX = 1_000
 RERUN_SECONDS = 60
@@ -84,23 +86,20 @@ def page(title: str) -> Settings:
     """What every page does first: its title, the settings, the demo data when due and its banner."""
     st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon="🏆", layout="wide")
     cfg = load_settings()
-    if not cfg.kaggle.present:
+    if demo.is_demo(cfg):
         _fill_demo(cfg)
-        if _is_demo(cfg):
-            st.info(
-                "**Demo mode**: these leaderboards are sample data loaded through the app's own sync, because "
-                "no Kaggle credentials are set. Set `KAGGLE_USERNAME` and `KAGGLE_KEY` (or `KAGGLE_API_TOKEN`) "
-                "to follow real competitions.",
-                icon="🧪",
-            )
+        st.info(
+            "**Demo mode**: these leaderboards are sample data loaded through the app's own sync, because no "
+            "Kaggle credentials are set. Set `KAGGLE_USERNAME` and `KAGGLE_KEY` (or `KAGGLE_API_TOKEN`) to "
+            "follow real competitions.",
+            icon="🧪",
+        )
     return cfg
 
 
 @st.cache_resource(show_spinner="Loading the demo leaderboards...")
 def _demo_filled(db_key: str, _cfg: Settings) -> bool:
     """Once per process and database: fill an empty database from the sample leaderboards."""
-    from . import demo
-
     return demo.ensure_demo(_cfg)
 
 
@@ -110,16 +109,6 @@ def _fill_demo(cfg: Settings) -> None:
     except Exception as exc:  # the app must still open on real data if the samples cannot load
         log.exception("demo data could not be loaded")
         st.warning(f"The demo data could not be loaded: {md(str(exc))}")
-
-
-def _is_demo(cfg: Settings) -> bool:
-    from . import demo
-
-    try:
-        return bool(demo.is_demo(cfg))
-    except Exception:
-        log.exception("could not tell whether the database holds the demo")
-        return False
 
 
 # ---------------------------------------------------------------- text
