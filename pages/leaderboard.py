@@ -123,23 +123,27 @@ with web.source(cfg) as data:
                        disabled=not shown.total)
 
     # ------------------------------------------------------------ charts
-    distribution, progress = st.tabs(["Score distribution", "Participants over time"])
+    # Only the open tab runs (on_change="rerun"): a chart costs more to build than the rest of the page.
+    distribution, progress = st.tabs(["Score distribution", "Participants over time"], key="charts",
+                                     on_change="rerun")
     marks = data.read(version, reads.leaderboard_page, slug, reads.LeaderboardFilter(), charts.MAX_MARKERS, 0).rows
-    with distribution:
-        benchmarks = data.read(version, reads.benchmarks, slug)
-        st.plotly_chart(web.figure(charts.score_distribution, bins, marks, benchmarks, direction=direction,
-                                   metric=metric), key="distribution")
-        if bins.attrs.get("clipped"):
-            st.caption("Outliers squeezed the field into one bar, so the axis spans the 1st to 99th percentile; "
-                       "teams beyond it count in the edge bars.")
-    with progress:
-        people_on_board = marks.drop_duplicates("kaggle_username")
-        names = dict(zip(people_on_board["kaggle_username"], people_on_board["participant"]))
-        chosen = st.multiselect("Participants", list(names), default=list(names)[:5], key="progress-people",
-                                format_func=lambda username: f"{names[username]} ({username})")
-        if chosen:
-            snapshots = data.read(version, reads.history, slug, tuple(sorted(chosen)))
-            st.plotly_chart(web.figure(charts.progress, snapshots, direction=direction, metric=metric),
-                            key="progress")
-        else:
-            st.caption("Choose participants to chart their score and rank at each sync.")
+    if distribution.open:
+        with distribution:
+            benchmarks = data.read(version, reads.benchmarks, slug)
+            st.plotly_chart(web.figure(charts.score_distribution, bins, marks, benchmarks, direction=direction,
+                                       metric=metric), key="distribution")
+            if bins.attrs.get("clipped"):
+                st.caption("Outliers squeezed the field into one bar, so the axis spans the 1st to 99th "
+                           "percentile; teams beyond it count in the edge bars.")
+    if progress.open:
+        with progress:
+            people_on_board = marks.drop_duplicates("kaggle_username")
+            names = dict(zip(people_on_board["kaggle_username"], people_on_board["participant"]))
+            chosen = st.multiselect("Participants", list(names), default=list(names)[:5], key="progress-people",
+                                    format_func=lambda username: f"{names[username]} ({username})")
+            if chosen:
+                snapshots = data.read(version, reads.history, slug, tuple(sorted(chosen)))
+                st.plotly_chart(web.figure(charts.progress, snapshots, direction=direction, metric=metric),
+                                key="progress")
+            else:
+                st.caption("Choose participants to chart their score and rank at each sync.")

@@ -165,12 +165,16 @@ def test_leaderboard_shows_kpis_participants_charts_and_download(data) -> None:
     assert list(table["platform_rank"]) == sorted(table["platform_rank"])
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Teams on Kaggle"] == "300" and metrics["Participants on it"] == "12"
-    assert len(at.get("plotly_chart")) == 2
+    assert len(at.get("plotly_chart")) == 1  # only the open tab's chart is built
     assert at.get("download_button")[0].proto.label.startswith("⬇️ Download these 12 rows")
     assert at.toggle[0].label == "Auto-refresh" and at.toggle[0].value is True  # ongoing
     columns = at.dataframe[0].proto.columns
     assert '"kaggle_rank": {"label": "Kaggle rank"' in columns and "higher is better" in columns
     assert "synced just now" in shown(at)
+    at.session_state["charts"] = "Participants over time"
+    at.run()
+    progress = at.get("plotly_chart")[0].proto.spec
+    assert '"text":"Kaggle rank"' in progress and len(at.multiselect[0].value) == 5
 
 
 def test_leaderboard_all_teams_search_and_paging(data) -> None:
