@@ -89,10 +89,13 @@ def score_distribution(
             customdata=shown["kaggle_rank"],
             hovertemplate="%{text}<br>rank %{customdata}<br>score %{x:.6g}<extra></extra>",
         )
-    for _, row in benchmarks.dropna(subset=["score"]).iterrows():
+    # Benchmarks often sit close together: alternate sides and heights so their labels do not overlap.
+    for index, (_, row) in enumerate(benchmarks.dropna(subset=["score"]).sort_values("score").iterrows()):
         figure.add_vline(
             x=float(row["score"]), line_dash="dash", line_color=BENCHMARK_COLOUR,
-            annotation_text=plain(row["team_name"]), annotation_position="top",
+            annotation_text=plain(row["team_name"]),
+            annotation_position="top left" if index % 2 == 0 else "top right",
+            annotation_yshift=-16 * (index % 2), annotation_font_size=11,
         )
     figure.update_layout(
         bargap=0.02, showlegend=True, legend={"orientation": "h", "y": -0.2},

@@ -53,6 +53,7 @@ class Settings:
     db_busy_timeout: float = 30.0
     memory_limit: str = "512MB"
     motherduck_token: str | None = None
+    admin_emails: tuple[str, ...] = ()
 
     @property
     def data_dir(self) -> Path:
@@ -187,4 +188,11 @@ def load(
         min_request_gap=_as_number("MLBATTLE_MIN_REQUEST_GAP", _lookup("MLBATTLE_MIN_REQUEST_GAP", env, secrets), 1.0),
         db_busy_timeout=_as_number("MLBATTLE_DB_BUSY_TIMEOUT", _lookup("MLBATTLE_DB_BUSY_TIMEOUT", env, secrets), 30.0),
         motherduck_token=_lookup("MOTHERDUCK_TOKEN", env, secrets) or _lookup("motherduck_token", env, secrets),
+        admin_emails=_emails(_lookup("MLBATTLE_ADMIN_EMAILS", env, secrets)),
     )
+
+
+def _emails(value: Any) -> tuple[str, ...]:
+    """Organisers who may sign in with st.login: a comma-separated string or a TOML list."""
+    items = value if isinstance(value, (list, tuple)) else str(value or "").split(",")
+    return tuple(sorted({str(item).strip().lower() for item in items if str(item).strip()}))

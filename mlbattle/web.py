@@ -39,7 +39,7 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 from streamlit_autorefresh import st_autorefresh
 
-from . import db, demo, registry, sync
+from . import db, demo, registry, setup_file, sync
 from . import settings as settings_module
 from .settings import Settings, SettingsError
 
@@ -86,6 +86,7 @@ def page(title: str) -> Settings:
     """What every page does first: its title, the settings, the demo data when due and its banner."""
     st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon="🏆", layout="wide")
     cfg = load_settings()
+    _apply_declared(cfg)
     if demo.is_demo(cfg):
         _fill_demo(cfg)
         st.info(
@@ -95,6 +96,23 @@ def page(title: str) -> Settings:
             icon="🧪",
         )
     return cfg
+
+
+@st.cache_resource(show_spinner="Applying data/event.toml...")
+def _declared_applied(db_key: str, _cfg: Settings) -> str | None:
+    """Once per process and database: a redeploy rebuilds the event declared in the repository."""
+    return setup_file.apply_declared(_cfg)
+
+
+def _apply_declared(cfg: Settings) -> None:
+    try:
+        summary = _declared_applied(cfg.db, cfg)
+    except Exception as exc:  # a bad file must not take the app down; it says what is wrong instead
+        log.exception("the declared setup could not be applied")
+        st.error(f"data/event.toml could not be applied: {md(str(exc))}")
+    else:
+        if summary:
+            log.info("declared setup: %s", summary)
 
 
 @st.cache_resource(show_spinner="Loading the demo leaderboards...")
@@ -191,6 +209,14 @@ def link(page_name: str, label: str, **params: str) -> None:
         st.page_link(str(path), label=md(label), query_params=query or None)
     except StreamlitPageNotFoundError:
         st.markdown(f"[{md(label)}]({url(page_name, **query)})")
+
+
+def pick(label: str, key: str, **params: str) -> None:
+    """A choice that stays on this page: st.page_link to the current page drops its query parameters from
+    the browser's URL, so the pick sets them itself, and the link stays shareable and survives a reload."""
+    if st.button(md(label), key=key, type="tertiary", icon=":material/arrow_forward:"):
+        st.query_params.update(params)
+        st.rerun()
 
 
 # ---------------------------------------------------------------- cached reads
@@ -414,10 +440,31 @@ def _digest(password: str) -> bytes:
 
 
 def is_admin(cfg: Settings) -> bool:
-    """Logged in with the password configured *now*: changing or removing it logs every session out."""
+    """Logged in with the password configured *now* (changing or removing it logs every session out), or
+    signed in through Streamlit's own st.login with an address listed in MLBATTLE_ADMIN_EMAILS."""
     token = st.session_state.get(_TOKEN_KEY)
-    return bool(cfg.admin_password and isinstance(token, bytes)
-                and hmac.compare_digest(token, _digest(cfg.admin_password)))
+    by_password = bool(cfg.admin_password and isinstance(token, bytes)
+                       and hmac.compare_digest(token, _digest(cfg.admin_password)))
+    return by_password or (_signed_in_email() in cfg.admin_emails if cfg.admin_emails else False)
+
+
+def oidc_configured() -> bool:
+    """The host set up Streamlit's OIDC login (an [auth] table in secrets)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def _signed_in_email() -> str | None:
+    if not oidc_configured():
+        return None
+    try:
+        if st.user.is_logged_in:
+            return str(st.user.get("email") or "").strip().lower() or None
+    except Exception:  # st.user outside a request
+        return None
+    return None
 
 
 def require_admin(cfg: Settings) -> None:
@@ -427,9 +474,43 @@ def require_admin(cfg: Settings) -> None:
         st.stop()
 
 
+# Wrong passwords per client address, across sessions: a new browser tab must not reset the count. Only
+# addresses Streamlit knows count (it gives none for localhost and in AppTest), so a shared unknown address
+# never locks everybody out.
+_client_failures: dict[str, tuple[int, float]] = {}
+_client_failures_lock = threading.Lock()
+
+
+def _client_address() -> str | None:
+    try:
+        return st.context.ip_address or None
+    except Exception:  # no request context: a bare script run
+        return None
+
+
+def _client_locked_until() -> float:
+    address = _client_address()
+    with _client_failures_lock:
+        return _client_failures.get(address, (0, 0.0))[1] if address else 0.0
+
+
+def _count_client_failure(now: float) -> None:
+    address = _client_address()
+    if address is None:
+        return
+    with _client_failures_lock:
+        count, _ = _client_failures.get(address, (0, 0.0))
+        count += 1
+        until = now + LOCKOUT_SECONDS if count >= MAX_FAILURES else 0.0
+        _client_failures[address] = (0 if until else count, until)
+        if len(_client_failures) > 10_000:
+            _client_failures.clear()
+
+
 def locked_for(now: float | None = None) -> float:
-    """Seconds this session must still wait after too many wrong passwords."""
-    return max(0.0, float(st.session_state.get(_LOCKED_UNTIL_KEY, 0.0)) - (now or time.time()))
+    """Seconds this session (or its client address) must still wait after too many wrong passwords."""
+    until = max(float(st.session_state.get(_LOCKED_UNTIL_KEY, 0.0)), _client_locked_until())
+    return max(0.0, until - (now or time.time()))
 
 
 def login(cfg: Settings, attempt: str) -> str | None:
@@ -444,6 +525,7 @@ def login(cfg: Settings, attempt: str) -> str | None:
         st.session_state[_TOKEN_KEY] = _digest(cfg.admin_password)
         st.session_state[_FAILURES_KEY] = 0
         return None
+    _count_client_failure(time.time())
     failures = int(st.session_state.get(_FAILURES_KEY, 0)) + 1
     if failures >= MAX_FAILURES:
         st.session_state[_FAILURES_KEY] = 0
@@ -459,21 +541,34 @@ def logout() -> None:
 
 def admin_gate(cfg: Settings) -> bool:
     """The login box, or why organiser actions are off; True when this session may act."""
-    if not cfg.admin_password:
+    single_sign_on = oidc_configured() and bool(cfg.admin_emails)
+    if not cfg.admin_password and not single_sign_on:
         st.warning(
             "Organiser actions are off: no organiser password is configured. Set the environment variable "
             "`MLBATTLE_ADMIN_PASSWORD`, or add `admin_password = \"...\"` to `.streamlit/secrets.toml` "
-            "(on Streamlit Community Cloud: the app's Settings → Secrets), then reload.",
+            "(on Streamlit Community Cloud: the app's Settings → Secrets), then reload. Or configure "
+            "Streamlit's login (`[auth]` in secrets) and list organisers in `MLBATTLE_ADMIN_EMAILS`.",
             icon="🔒",
         )
         return False
     if is_admin(cfg):
         left, right = st.columns([4, 1])
-        left.success("Logged in as organiser.", icon="🔓")
+        email = _signed_in_email()
+        left.success(f"Logged in as organiser{f' ({md(email)})' if email else ''}.", icon="🔓")
         if right.button("Log out", key="admin_logout"):
             logout()
+            if email:
+                st.logout()
             st.rerun()
         return True
+    if single_sign_on:
+        email = _signed_in_email()
+        if email:
+            st.warning(f"Signed in as {md(email)}, which is not in MLBATTLE_ADMIN_EMAILS.")
+        elif st.button("Log in with your account", key="admin_sso", icon=":material/login:"):
+            st.login()
+        if not cfg.admin_password:
+            return False
     with st.form("admin_login"):
         attempt = st.text_input("Organiser password", type="password", key="admin_password")
         submitted = st.form_submit_button("Log in")

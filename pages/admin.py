@@ -9,7 +9,7 @@ Actions keep their outcome with `web.flash` and rerun, so the tables below alway
 
 import streamlit as st
 
-from mlbattle import db, imports, kaggle_client, reads, registry, sync, web
+from mlbattle import backup, db, imports, kaggle_client, reads, registry, setup_file, sync, web
 
 cfg = web.page("Admin")
 st.title("🔐 Admin")
@@ -53,8 +53,9 @@ def optional_number(text: str, what: str) -> float | None:
         raise ValueError(f"{what} must be a number, not {text[:30]!r}") from None
 
 
-(competitions_tab, import_tab, events_tab, people_tab, runs_tab, missing_tab) = st.tabs(
-    ["Competitions", "Import from Kaggle", "Events", "Participants", "Sync log", "Not found on a leaderboard"])
+(competitions_tab, import_tab, events_tab, people_tab, runs_tab, missing_tab, backup_tab) = st.tabs(
+    ["Competitions", "Import from Kaggle", "Events", "Participants", "Sync log", "Not found on a leaderboard",
+     "Backup & setup"])
 
 # ---------------------------------------------------------------- competitions
 with competitions_tab:
@@ -357,3 +358,54 @@ with missing_tab:
             })
         else:
             st.success("Every registered participant is on this leaderboard.")
+
+# ---------------------------------------------------------------- backup, restore, declared setup
+with backup_tab:
+    st.markdown("**Backup**: everything organisers entered plus the sync history, as a zip of Parquet files "
+                "with a manifest (`python -m mlbattle restore FILE` or the form below reads it back).")
+
+    def _backup() -> bytes:
+        """Runs on click only, so a page view never builds a backup."""
+        web.require_admin(cfg)
+        with db.connect(cfg) as con:
+            return backup.backup_bytes(con)
+
+    st.download_button("⬇️ Download a backup", data=_backup, file_name="mlbattle-backup.zip",
+                       mime="application/zip", on_click="ignore", key="backup_download")
+
+    with st.form("restore", clear_on_submit=True):
+        st.markdown("**Restore** a backup: it replaces **everything** in this database. The whole file is "
+                    "checked first; a file that fails any check changes nothing.")
+        restore_file = st.file_uploader("Backup zip", type=["zip"], key="restore_file")
+        restore_sure = st.checkbox("Yes, replace everything", key="restore_sure")
+        restore_now = st.form_submit_button("Restore")
+    if restore_now:
+        web.require_admin(cfg)
+        try:
+            if restore_file is None:
+                raise ValueError("choose a backup zip first")
+            if not restore_sure:
+                raise ValueError("tick “Yes, replace everything” to confirm")
+            with db.connect(cfg) as con:
+                counts = backup.restore_bytes(con, restore_file.getvalue())
+        except ValueError as exc:
+            st.error(web.md(str(exc)))
+        else:
+            st.cache_data.clear()
+            web.flash("success", f"Restored: {backup.describe(counts)}")
+            st.rerun()
+
+    st.markdown("**Declared setup**: the current events, competitions and participants as `data/event.toml` "
+                "and `data/participants.csv`. Commit them to the repository and a redeploy rebuilds the same "
+                "event (see the README, *Deploy to Streamlit Community Cloud*).")
+
+    def _export(part: int) -> str:
+        web.require_admin(cfg)
+        with db.connect(cfg) as con:
+            return setup_file.export_setup(con)[part]
+
+    left, right = st.columns(2)
+    left.download_button("⬇️ event.toml", data=lambda: _export(0), file_name="event.toml", mime="text/plain",
+                         on_click="ignore", key="export_toml")
+    right.download_button("⬇️ participants.csv", data=lambda: _export(1), file_name="participants.csv",
+                          mime="text/csv", on_click="ignore", key="export_participants")

@@ -20,7 +20,7 @@ if event is None:
     if not known:
         st.info("No events yet. An organiser adds them on the Admin page.")
     for item in known:
-        web.link("event", item["title"], event=item["slug"])
+        web.pick(item["title"], key=f"pick-{item['slug']}", event=item["slug"])
     st.stop()
 
 refreshing = [c["slug"] for c in competitions if web.refresh_on_view(cfg, c)]

@@ -23,7 +23,7 @@ with web.source(cfg) as data:
         if not known:
             st.info("No competitions yet. An organiser imports them on the Admin page.")
         for record in known:
-            web.link("leaderboard", f"{record['title']} ({record['slug']})", competition=record["slug"])
+            web.pick(f"{record['title']} ({record['slug']})", key=f"pick-{record['slug']}", competition=record["slug"])
         st.stop()
 
     record = data.read(version, reads.competition, slug)

@@ -119,8 +119,9 @@ def test_demo_visitor_follows_the_navigation_to_a_leaderboard_and_the_event_stan
 
         nav(page, "Leaderboard")
         expect(page).to_have_url(re.compile(r"/leaderboard$"))
-        main(page).get_by_role("link", name=f"{competition.title} ({competition.slug})").click()
+        main(page).get_by_role("button", name=f"{competition.title} ({competition.slug})").click()
         expect(main(page).get_by_role("heading", name=competition.title)).to_be_visible()
+        expect(page).to_have_url(re.compile(rf"/leaderboard\?competition={competition.slug}$"))
         expect(main(page).get_by_text("Demo mode")).to_be_visible()
         table = main(page).locator('[data-testid="stDataFrame"]')
         expect(table).to_be_visible()
@@ -226,7 +227,7 @@ def test_organiser_imports_from_a_kaggle_search_syncs_and_finds_the_participant(
         full_page_screenshot(page, "admin.png")
 
         nav(page, "Leaderboard")
-        main(page).get_by_role("link", name=f"{TITLE} ({SLUG})").click()
+        main(page).get_by_role("button", name=f"{TITLE} ({SLUG})").click()
         expect(main(page).get_by_role("heading", name=TITLE)).to_be_visible()
         expect(metric(page, "Teams on Kaggle")).to_have_text("300")
         expect(metric(page, "Participants on it")).to_have_text("1")
