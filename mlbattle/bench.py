@@ -277,7 +277,7 @@ CLI_COMMANDS: dict[str, Callable[[int], list[str]]] = {
     "python -m mlbattle participants add NAME": lambda run: ["-m", "mlbattle", "participants", "add", f"user_{run}"],
     "python -m mlbattle sync --all (nothing to sync)": lambda run: ["-m", "mlbattle", "sync", "--all"],
 }
-IMPORTS_OF = (("participants", "add", "import_time_user"), ("sync", "--all"))
+IMPORTS_OF = {"participants add NAME": ("participants", "add", "import_time_user"), "sync --all": ("sync", "--all")}
 
 
 def cli_startup(work: Path, runs: int) -> dict[str, float]:
@@ -355,8 +355,9 @@ def markdown_table(results: Sequence[SizeResult]) -> str:
     for r in results:
         old = "-" if r.old is None else ("est. " if r.old.estimated else "") + _ms(r.old.seconds)
         ratio = "-" if r.ratio is None else ("est. " if r.old.estimated else "") + f"{r.ratio:,.1f}x"
+        warm = f"{_ms(r.warm_median)} (min {_ms(min(r.sync.warm_s))}, n={len(r.sync.warm_s)})"
         cells = (
-            f"{r.teams:,}", _mb(r.sync.zip_mb), f"{_ms(r.warm_median)} (min {_ms(min(r.sync.warm_s))}, n={len(r.sync.warm_s)})",
+            f"{r.teams:,}", _mb(r.sync.zip_mb), warm,
             _ms(r.sync.unchanged_s), _ms(r.sync.cold_s), f"{r.sync.peak_rss_mb:,.0f} MB",
             f"{r.sync.peak_rss_mb - r.sync.baseline_rss_mb:,.0f} MB", old, ratio, _targets(r),
         )
@@ -444,7 +445,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             results.append(run_size(teams, work, args.participants, runs, results))
         cli_runs = 1 if args.quick else 3
         startup = {} if args.no_cli else cli_startup(work, cli_runs)
-        imports = {} if args.no_cli else {" ".join(argv): slowest_imports(argv, work) for argv in IMPORTS_OF}
+        imports = {} if args.no_cli else {label: slowest_imports(argv, work) for label, argv in IMPORTS_OF.items()}
     print(report(results, startup, imports, cli_runs, args.participants, load_before))
     return 0
 
