@@ -62,13 +62,11 @@ def stage(con: duckdb.DuckDBPyConnection, csv_file: LeaderboardCsv) -> tuple[int
     except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
         raise _csv_error(exc) from None
     con.execute(queries.typed_stage_statement(csv_file.positions))
-    bad = con.execute(queries.FIRST_BAD_SCORE).fetchone()
+    bad = con.execute(queries.FIRST_BAD_VALUE).fetchone()
     if bad:
-        raise LeaderboardFileError(f"row {bad[0]} has a score that is not a number: {bad[1][:40]!r}")
-    bad = con.execute(queries.FIRST_BAD_RANK).fetchone()
-    if bad:
-        raise LeaderboardFileError(f"row {bad[0]} has a rank that is not a whole number: {bad[1][:40]!r}")
-    con.execute(queries.FINAL_STAGE)
+        position, what, text = bad
+        kind = "a number" if what == "score" else "a whole number"
+        raise LeaderboardFileError(f"row {position} has a {what} that is not {kind}: {text[:40]!r}")
     con.execute(queries.STAGE_MEMBERS_FROM_COLUMN if csv_file.has_members else queries.STAGE_MEMBERS_FROM_TEAM_NAME)
     rows = con.execute(queries.STAGED_COUNT).fetchone()[0]
     direction = con.execute(queries.STAGED_DIRECTION).fetchone()[0]

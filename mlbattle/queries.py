@@ -102,49 +102,44 @@ def read_csv_statement(column_count: int) -> str:
 
 
 def typed_stage_statement(positions: dict[str, int | None]) -> str:
-    """Turn staged text into typed rows; `positions` maps our names to CSV column indexes (or None)."""
+    """Typed rows in file order, keeping the raw score and rank text only to name a bad value.
+
+    `positions` maps our names to CSV column indexes (or None); the statement's shape comes from those
+    integers alone.
+    """
 
     def col(name: str) -> str:
         index = positions.get(name)
         return "CAST(NULL AS VARCHAR)" if index is None else f"c{int(index)}"
 
+    rank, score = col("rank"), col("score")
     return f"""
-        CREATE OR REPLACE TEMP TABLE staged AS
+        CREATE OR REPLACE TEMP TABLE staged_rows AS
         SELECT
             CAST(rowid + 1 AS INTEGER) AS position,
-            {col('rank')} AS rank_text,
+            coalesce(TRY_CAST(trim({rank}) AS INTEGER), CAST(rowid + 1 AS INTEGER)) AS kaggle_rank,
             {col('team_id')} AS team_id,
             coalesce({col('team_name')}, '') AS team_name,
-            {col('submitted')} AS submitted_text,
-            {col('score')} AS score_text,
-            {col('submission_count')} AS count_text,
-            {col('members')} AS members
+            TRY_CAST({col('submitted')} AS TIMESTAMP) AS last_submission,
+            TRY_CAST(trim({score}) AS DOUBLE) AS score,
+            TRY_CAST(trim({col('submission_count')}) AS INTEGER) AS submission_count,
+            {col('members')} AS members,
+            coalesce(TRY_CAST(trim({rank}) AS INTEGER) = 0, false) AS is_benchmark,
+            {rank} AS rank_text,
+            {score} AS score_text
         FROM staged_raw"""
 
 
-FIRST_BAD_SCORE = """
-    SELECT position, score_text FROM staged
-    WHERE nullif(trim(score_text), '') IS NOT NULL AND TRY_CAST(trim(score_text) AS DOUBLE) IS NULL
+# The first row whose score or rank is text that is not a number, in one pass.
+FIRST_BAD_VALUE = """
+    SELECT position, CASE WHEN bad_score THEN 'score' ELSE 'rank' END, CASE WHEN bad_score THEN score_text
+           ELSE rank_text END
+    FROM (SELECT position, score_text, rank_text,
+                 score IS NULL AND nullif(trim(score_text), '') IS NOT NULL AS bad_score,
+                 rank_text IS NOT NULL AND TRY_CAST(trim(rank_text) AS INTEGER) IS NULL AS bad_rank
+          FROM staged_rows)
+    WHERE bad_score OR bad_rank
     ORDER BY position LIMIT 1"""
-
-FIRST_BAD_RANK = """
-    SELECT position, rank_text FROM staged
-    WHERE rank_text IS NOT NULL AND TRY_CAST(trim(rank_text) AS INTEGER) IS NULL
-    ORDER BY position LIMIT 1"""
-
-FINAL_STAGE = """
-    CREATE OR REPLACE TEMP TABLE staged_rows AS
-    SELECT
-        position,
-        coalesce(TRY_CAST(trim(rank_text) AS INTEGER), position) AS kaggle_rank,
-        team_id,
-        team_name,
-        TRY_CAST(submitted_text AS TIMESTAMP) AS last_submission,
-        TRY_CAST(trim(score_text) AS DOUBLE) AS score,
-        TRY_CAST(trim(count_text) AS INTEGER) AS submission_count,
-        members,
-        coalesce(TRY_CAST(trim(rank_text) AS INTEGER) = 0, false) AS is_benchmark
-    FROM staged"""
 
 # Rule 1: members' usernames, or the team name where the file has no member column; rule 2: no benchmarks.
 STAGE_MEMBERS_FROM_COLUMN = """
@@ -204,6 +199,12 @@ INSERT_RUN = """
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 CONTENT_HASH = "SELECT content_hash FROM competitions WHERE slug = ?"
+
+# What a sync needs before it downloads: does the competition exist, its metric, its last attempt.
+SYNC_STATE = """
+    SELECT metric, (SELECT max(started_at) FROM sync_runs WHERE competition_slug = ?) AS last_attempt_at, status,
+           auto_sync
+    FROM competitions WHERE slug = ?"""
 
 # ---------------------------------------------------------------- matching (rules 1-5, one join)
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import db, kaggle_client, loader, locks, queries, reads
+from . import db, kaggle_client, loader, locks, queries
 from .kaggle_client import KaggleError
 from .leaderboard_file import LeaderboardFileError, extract_csv
 from .registry import now as utc_now
@@ -83,11 +83,12 @@ def is_stale(last_attempt_at: datetime | None, settings: Settings, at: datetime 
 
 
 def _last_attempt(settings: Settings, slug: str) -> tuple[bool, datetime | None, str | None]:
+    """Whether the competition exists, its last attempt and metric: a light query, run before downloading."""
     with db.connect(settings) as con:
-        record = reads.competition(con, slug)
-    if record is None:
+        row = con.execute(queries.SYNC_STATE, [slug, slug]).fetchone()
+    if row is None:
         return False, None, None
-    return True, record["last_attempt_at"], record["metric"]
+    return True, row[1], row[0]
 
 
 def sync(
@@ -164,7 +165,8 @@ def wants_view_refresh(record: dict, settings: Settings) -> bool:
 def refresh_on_view(slug: str, settings: Settings, fetch: Fetch | None = None) -> SyncResult | None:
     """What a page view may do: sync a stale competition, never waiting behind a sync already running."""
     with db.connect(settings) as con:
-        record = reads.competition(con, slug)
+        row = con.execute(queries.SYNC_STATE, [slug, slug]).fetchone()
+    record = dict(zip(("metric", "last_attempt_at", "status", "auto_sync"), row)) if row else None
     if record is None or not wants_view_refresh(record, settings):
         return None
     return sync(slug, settings, trigger="view", fetch=fetch, only_if_stale=True, wait=False)
