@@ -68,6 +68,7 @@ class SyncStats:
     zip_mb: float
     cold_s: float
     warm_s: list[float]
+    from_zip_s: list[float]
     unchanged_s: float
     baseline_rss_mb: float
     peak_rss_mb: float
@@ -90,8 +91,12 @@ class SizeResult:
         return statistics.median(self.sync.warm_s)
 
     @property
+    def from_zip_median(self) -> float:
+        return statistics.median(self.sync.from_zip_s)
+
+    @property
     def ratio(self) -> float | None:
-        return self.old.seconds / self.warm_median if self.old else None
+        return self.old.seconds / self.from_zip_median if self.old else None
 
 
 # ---------------------------------------------------------------- the leaderboards
@@ -158,20 +163,32 @@ def measure_sync(folder: Path, participants: int, runs: int) -> SyncStats:
         registry.add_competition(con, registry.CompetitionFacts(SLUG, "Benchmark"), status="ongoing")
     baseline = _rss_mb()
 
-    def timed(zip_path: Path, expected: str) -> tuple[float, int]:
+    def timed(zip_path: Path, expected: str) -> tuple[float, float, int]:
+        """The whole `sync.sync` call, and the part after the fetch handed over the zip (issue 3's measure)."""
+        copy = _copy_from(zip_path)
+        handed_over: list[float] = []
+
+        def fetch(slug: str, folder: Path) -> Path:
+            path = copy(slug, folder)
+            handed_over.append(time.perf_counter())
+            return path
+
         began = time.perf_counter()
-        result = sync.sync(SLUG, settings, trigger="bench", fetch=_copy_from(zip_path))
-        seconds = time.perf_counter() - began
+        result = sync.sync(SLUG, settings, trigger="bench", fetch=fetch)
+        ended = time.perf_counter()
         if result.outcome != expected:
             raise RuntimeError(f"expected a sync that {expected} rows, got: {result.summary()}")
-        return seconds, result.rows or 0
+        return ended - began, ended - handed_over[0], result.rows or 0
 
-    cold, rows = timed(first, "created")
+    cold, _, rows = timed(first, "created")
     warm: list[float] = []
+    from_zip: list[float] = []
     for run in range(runs):
-        warm.append(timed(second if run % 2 == 0 else first, "updated")[0])
-    unchanged, _ = timed(second if runs % 2 == 1 else first, "unchanged")  # the last one loaded
-    return SyncStats(rows, first.stat().st_size / 1e6, cold, warm, unchanged, baseline, _rss_mb())
+        whole, after_zip, _ = timed(second if run % 2 == 0 else first, "updated")
+        warm.append(whole)
+        from_zip.append(after_zip)
+    unchanged, _, _ = timed(second if runs % 2 == 1 else first, "unchanged")  # the last one loaded
+    return SyncStats(rows, first.stat().st_size / 1e6, cold, warm, from_zip, unchanged, baseline, _rss_mb())
 
 
 def measure_sync_in_child(folder: Path, participants: int, runs: int) -> SyncStats:
@@ -335,7 +352,7 @@ def _targets(result: SizeResult) -> str:
     checks = []
     if result.teams in TARGET_SECONDS:
         limit = TARGET_SECONDS[result.teams]
-        checks.append(f"≤ {_ms(limit)}: {'met' if result.warm_median <= limit else 'MISSED'}")
+        checks.append(f"≤ {_ms(limit)}: {'met' if result.from_zip_median <= limit else 'MISSED'}")
     if result.teams in TARGET_PEAK_MB:
         limit = TARGET_PEAK_MB[result.teams]
         checks.append(f"≤ {limit / 1000:g} GB: {'met' if result.sync.peak_rss_mb <= limit else 'MISSED'}")
@@ -345,8 +362,8 @@ def _targets(result: SizeResult) -> str:
     return "; ".join(checks) or "-"
 
 
-TABLE_HEADER = ("Teams", "Zip", "Sync, warm (median)", "Unchanged zip", "First sync", "Peak RSS",
-                "RSS growth", "Old row loop", "Old / new", "Target")
+TABLE_HEADER = ("Teams", "Zip", "Zip → committed (median)", "Whole sync call", "Unchanged zip", "First sync",
+                "Peak RSS", "RSS growth", "Old row loop", "Old / new", "Target")
 
 
 def markdown_table(results: Sequence[SizeResult]) -> str:
@@ -355,9 +372,9 @@ def markdown_table(results: Sequence[SizeResult]) -> str:
     for r in results:
         old = "-" if r.old is None else ("est. " if r.old.estimated else "") + _ms(r.old.seconds)
         ratio = "-" if r.ratio is None else ("est. " if r.old.estimated else "") + f"{r.ratio:,.1f}x"
-        warm = f"{_ms(r.warm_median)} (min {_ms(min(r.sync.warm_s))}, n={len(r.sync.warm_s)})"
+        from_zip = f"{_ms(r.from_zip_median)} (min {_ms(min(r.sync.from_zip_s))}, n={len(r.sync.from_zip_s)})"
         cells = (
-            f"{r.teams:,}", _mb(r.sync.zip_mb), warm,
+            f"{r.teams:,}", _mb(r.sync.zip_mb), from_zip, _ms(r.warm_median),
             _ms(r.sync.unchanged_s), _ms(r.sync.cold_s), f"{r.sync.peak_rss_mb:,.0f} MB",
             f"{r.sync.peak_rss_mb - r.sync.baseline_rss_mb:,.0f} MB", old, ratio, _targets(r),
         )
@@ -367,9 +384,11 @@ def markdown_table(results: Sequence[SizeResult]) -> str:
 
 NOTES = """\
 Each size: a leaderboard of that many teams plus 2 benchmark rows, {participants:,} registered participants on it.
-Sync = `sync.sync()` wall time from the zip on disk (copied in by the fetch) to committed rows, in a warm
+Zip → committed = wall time from the moment the fetch hands over the downloaded zip to committed rows (unzip,
+hash, DuckDB's CSV reader, validation, the swap transaction, the run record, closing the connection), in a warm
 process (one untimed load first), median and minimum of n timed runs, each a real load whose content differs
-from the previous one (outcome `updated`, every {share}th team changed). Unchanged zip = the same download
+from the previous one (outcome `updated`, every {share}th team changed). Whole sync call = the same plus what
+`sync.sync()` does before downloading (the cross-process lock and a state query on a connection of its own). Unchanged zip = the same download
 again (hash match, nothing loaded). First sync = the first load into an empty competition, in that process.
 Peak RSS = the measuring process's peak resident memory (VmHWM: Python, DuckDB and every load; the figure to
 compare with 1.5 GB); RSS growth = peak minus the peak before the first sync. Old row loop = `pandas.read_csv`
