@@ -1,0 +1,1035 @@
+"""`python -m mlbattle.loadtest`: issues 4 and 5 measured on the real app, over loopback only.
+
+A temporary folder gets a DuckDB database with registered participants and competitions of synthetic
+leaderboards, each loaded through the real `sync.sync` (the fetch copies a prepared Kaggle zip). Then:
+
+1. Load: `streamlit run app.py` serves it; N viewers are real Streamlit sessions on its websocket, speaking
+   the browser's protocol (BackMsg `rerun_script` with the page name and query string, ForwardMsgs until
+   `script_finished`), each rerunning the leaderboard page as fast as it is answered (closed loop, no think
+   time) until the time limit, while sync processes load changed downloads of the same competitions.
+   Afterwards the database must hold exactly the last loaded file of each competition and one run record
+   per download.
+2. Page script time of the leaderboard at several sizes, cold (caches cleared) and warm: through the server
+   (what a viewer waits for) and through AppTest (with AppTest's own floor, an empty page, beside it).
+3. Memory: a fresh server, S sessions each opening C leaderboards; the server's peak RSS and what its
+   caches hold (Streamlit's /_stcore/metrics).
+
+Everything is bounded in time, listens on 127.0.0.1 only, and the server's process group and the folder
+are removed at the end. Streamlit is imported only inside the functions that speak its protocol, so the
+rest of `mlbattle` (the CLI, cron jobs) never loads it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import math
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+log = logging.getLogger("mlbattle.loadtest")
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+PAGE = "leaderboard"  # the leaderboard's url_path in app.py's st.navigation
+PARTICIPANTS = 200
+DROPPED_TEAMS = 7  # the second download of a competition lost its last 7 teams, so row counts tell them apart
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 5.0
+RUN_TIMEOUT = 60.0  # one page run; a run that takes longer counts as a failure
+TARGET_RSS_MB = 500.0
+TARGET_SCRIPT_SECONDS = {10_000: 0.300, 100_000: 1.5}
+SETUP_TRIGGER = "loadtest-setup"
+SYNC_TRIGGER = "loadtest"
+BUSY_TEXT = "database is busy"
+_STRIPPED_ENV = ("KAGGLE_USERNAME", "KAGGLE_KEY", "KAGGLE_API_TOKEN", "KAGGLE_CONFIG_DIR", "MLBATTLE_KAGGLE_ENDPOINT",
+                 "MLBATTLE_ADMIN_PASSWORD", "MLBATTLE_AUTO_SYNC", "MLBATTLE_SYNC_INTERVAL", "MLBATTLE_DB")
+
+
+@dataclass(frozen=True)
+class Plan:
+    viewers: int = 50
+    seconds: float = 60.0
+    teams: int = 10_000
+    competitions: int = 10
+    sessions: int = 20
+    sync_workers: int = 2
+    sync_gap: float = 1.0
+    script_sizes: tuple[int, ...] = (2_000, 10_000, 100_000)
+    repeats: int = 5
+    apptest: bool = True
+    memory: bool = True
+
+
+QUICK = Plan(viewers=10, seconds=15.0, competitions=3, sessions=5, script_sizes=(2_000, 10_000), repeats=3)
+
+
+# ---------------------------------------------------------------- the data
+
+
+@dataclass(frozen=True)
+class Board:
+    """One competition of the test: its zips on disk and the rows each one holds."""
+
+    slug: str
+    title: str
+    teams: int
+    zips: dict[str, str]  # "a"/"b" -> path
+    rows: dict[str, int]  # "a"/"b" -> all rows (teams and benchmarks)
+    team_rows: dict[str, int]  # "a"/"b" -> teams (benchmarks excluded)
+
+
+@dataclass(frozen=True)
+class Fixture:
+    folder: str
+    db: str
+    home: str
+    cwd: str
+    load: list[Board]  # the competitions viewers open, all with plan.teams teams
+    sizes: dict[int, Board]  # teams -> competition for the script-time table
+
+    @property
+    def synced(self) -> list[Board]:
+        """What the sync processes load during the load run: the viewed competition and the next one."""
+        return self.load[:2]
+
+    def env(self) -> dict[str, str]:
+        """Environment of every process of the test: its own database and home, no Kaggle, no password."""
+        base = {k: v for k, v in os.environ.items() if k not in _STRIPPED_ENV}
+        path = os.pathsep.join(filter(None, [str(PROJECT_DIR), base.get("PYTHONPATH")]))
+        return {**base, "MLBATTLE_DB": self.db, "HOME": self.home, "PYTHONPATH": path}
+
+
+def usernames(count: int) -> list[str]:
+    return [f"Viewer_{i:04d}" for i in range(count)]
+
+
+def _write_board(folder: Path, slug: str, title: str, teams: int, names: Sequence[str], seed: int,
+                 second: bool) -> Board:
+    """Zip `a`, and when asked zip `b`: `a` after every 20th team submitted again and the last teams left."""
+    from . import samples
+
+    frame = samples.synthetic_leaderboard(teams, seed=seed, usernames=names)
+    folder.mkdir(parents=True, exist_ok=True)
+    zips, rows, team_rows = {}, {}, {}
+    variants = {"a": frame}
+    if second:
+        changed = frame.copy()
+        again = changed.index % 20 == 0
+        changed.loc[again, "SubmissionCount"] += 1
+        last_teams = changed.index[changed["Rank"] != 0][-DROPPED_TEAMS:]
+        variants["b"] = changed.drop(index=last_teams).reset_index(drop=True)
+    for name, board in variants.items():
+        path = folder / f"{name}.zip"
+        path.write_bytes(samples.leaderboard_zip(slug, samples.leaderboard_csv(board),
+                                                 timestamp=f"2026-11-2{2 if name == 'a' else 3}T18:00:00"))
+        zips[name], rows[name], team_rows[name] = str(path), len(board), int((board["Rank"] != 0).sum())
+    (folder / "current").write_text("a")
+    return Board(slug, title, teams, zips, rows, team_rows)
+
+
+def copying_fetch(board_folder: Path, toggle: bool, handed: list[str] | None = None):
+    """A sync `fetch` that 'downloads' by copying a prepared zip.
+
+    With `toggle`, it hands out the zip that is not the one loaded last, so every sync is a real change.
+    It runs inside the sync's per-competition lock, so the marker it flips is never read by two syncs of
+    one competition at once; if the lock failed, two syncs would load the same file ("unchanged").
+    """
+
+    def fetch(slug: str, folder: Path) -> Path:
+        marker = board_folder / "current"
+        name = marker.read_text().strip()
+        if toggle:
+            name = "b" if name == "a" else "a"
+            marker.write_text(name)
+        if handed is not None:
+            handed.append(name)
+        target = folder / f"{slug}.zip"
+        shutil.copyfile(board_folder / f"{name}.zip", target)
+        return target
+
+    return fetch
+
+
+def prepare(folder: Path, plan: Plan) -> Fixture:
+    """The database: participants, the load competitions and the script-time sizes, each synced once."""
+    from . import db, registry, sync
+    from .settings import Settings
+
+    names = usernames(PARTICIPANTS)
+    home, cwd = folder / "home", folder / "cwd"
+    home.mkdir(parents=True)
+    (cwd / ".streamlit").mkdir(parents=True)
+    config = PROJECT_DIR / ".streamlit" / "config.toml"
+    if config.is_file():  # the project's look, never its secrets: the server runs from this scratch folder
+        shutil.copyfile(config, cwd / ".streamlit" / "config.toml")
+    settings = Settings(db=str(folder / "data" / "loadtest.duckdb"))
+    load = [_write_board(folder / "zips" / f"load-{i:02d}", f"load-{i:02d}", f"Load test {i:02d}", plan.teams,
+                         names, seed=i, second=i <= 2)
+            for i in range(1, max(plan.competitions, 2) + 1)]
+    sizes = {n: _write_board(folder / "zips" / f"size-{n}", f"size-{n}", f"Size {n}", n, names, seed=n,
+                             second=False) for n in plan.script_sizes}
+    with db.connect(settings) as con:
+        registry.import_participants(con, [(name, f"Person {i}") for i, name in enumerate(names)])
+        for board in [*load, *sizes.values()]:
+            registry.add_competition(con, registry.CompetitionFacts(board.slug, board.title, metric="AUC"),
+                                     status="ongoing", auto_sync=False)
+    for board in [*load, *sizes.values()]:
+        result = sync.sync(board.slug, settings, trigger=SETUP_TRIGGER,
+                           fetch=copying_fetch(Path(board.zips["a"]).parent, toggle=False))
+        if result.outcome != "created":
+            raise RuntimeError(f"setting up {board.slug} failed: {result.summary()}")
+    return Fixture(str(folder), settings.db, str(home), str(cwd), load, sizes)
+
+
+# ---------------------------------------------------------------- the server
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class AppServer:
+    """`streamlit run app.py` on a free loopback port, in its own process group, logging to a file."""
+
+    def __init__(self, fixture: Fixture, name: str) -> None:
+        self.fixture = fixture
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}/_stcore/stream"
+        self.log_path = Path(fixture.folder) / f"{name}.log"
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> AppServer:
+        command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_DIR / "app.py"),
+                   "--server.headless", "true", "--server.port", str(self.port), "--server.address", "127.0.0.1",
+                   "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+        with self.log_path.open("wb") as out:
+            self.process = subprocess.Popen(command, cwd=self.fixture.cwd, env=self.fixture.env(), stdout=out,
+                                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                            start_new_session=True)
+        try:
+            self._wait_healthy()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _wait_healthy(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {self.process.returncode}:\n{self.log()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as answer:
+                    if answer.read().decode().strip() == "ok":
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"streamlit did not answer /_stcore/health in {START_TIMEOUT:.0f} s:\n{self.log()[-2000:]}")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=STOP_TIMEOUT)
+        except ProcessLookupError:
+            pass
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+
+    def log_errors(self) -> list[str]:
+        """Tracebacks and errors the server logged (one line each)."""
+        return [line for line in self.log().splitlines() if "Traceback" in line or " ERROR " in line]
+
+    def rss_mb(self) -> float:
+        return tree_rss_mb(self.process.pid)
+
+    def cache_memory(self) -> dict[str, float]:
+        """MB per cache as Streamlit counts it (st.cache_data, st.cache_resource, session state, media)."""
+        with urllib.request.urlopen(f"{self.url}/_stcore/metrics?families=cache_memory_bytes", timeout=30) as answer:
+            return parse_cache_memory(answer.read().decode())
+
+
+def parse_cache_memory(text: str) -> dict[str, float]:
+    found: Counter[str] = Counter()
+    for line in text.splitlines():
+        match = re.match(r'cache_memory_bytes\{cache_type="([^"]*)",cache="([^"]*)"\} (\S+)', line)
+        if match:
+            found[f"{match[1]}: {match[2]}"] += float(match[3]) / 1e6
+    return dict(found.most_common())
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) a process and its living children have used so far."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        members = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for member in members:
+        try:
+            times = member.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB (0 once it is gone)."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        members = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0
+    for member in members:
+        try:
+            total += member.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total / 2**20
+
+
+class RssSampler:
+    """Samples a process tree's RSS every `every` seconds in a thread, keeping the peak."""
+
+    def __init__(self, pid: int, every: float = 0.2) -> None:
+        self.pid, self.every = pid, every
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, tree_rss_mb(self.pid))
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, tree_rss_mb(self.pid))
+
+
+# ---------------------------------------------------------------- a viewer: Streamlit's websocket protocol
+
+
+@dataclass
+class PageRun:
+    """What one run of the page sent to its viewer."""
+
+    seconds: float = 0.0
+    finished: bool = False  # script_finished FINISHED_SUCCESSFULLY arrived
+    title_seen: bool = False  # the competition's title was drawn, so the leaderboard page really ran
+    exceptions: list[str] = field(default_factory=list)
+    error_alerts: list[str] = field(default_factory=list)
+    busy: bool = False  # the page said the database was busy (degraded, not an error)
+
+
+def rerun_request(query: str, page: str = PAGE, clear_cache: bool = False) -> list[bytes]:
+    """What the browser sends to (re)run a page: its url path as page name and the query string."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    messages = []
+    if clear_cache:
+        clearing = BackMsg()
+        clearing.clear_cache = True
+        messages.append(clearing.SerializeToString())
+    rerun = BackMsg()
+    rerun.rerun_script.query_string = query
+    rerun.rerun_script.page_name = page
+    messages.append(rerun.SerializeToString())
+    return messages
+
+
+def read_message(data: bytes, title: str, run: PageRun) -> bool:
+    """Note what a ForwardMsg says about the run; True when it is the run's end."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    msg = ForwardMsg()
+    msg.ParseFromString(data)
+    kind = msg.WhichOneof("type")
+    if kind == "script_finished":
+        run.finished = msg.script_finished == ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY
+        return True
+    if kind != "delta" or msg.delta.WhichOneof("type") != "new_element":
+        return False
+    element = msg.delta.new_element
+    shown = element.WhichOneof("type")
+    if shown == "exception" and not element.exception.is_warning:
+        run.exceptions.append(f"{element.exception.type}: {element.exception.message}"[:300])
+    elif shown == "heading" and title in element.heading.body:
+        run.title_seen = True
+    elif shown == "alert":
+        if element.alert.format == element.alert.ERROR:
+            run.error_alerts.append(element.alert.body[:300])
+        run.busy |= BUSY_TEXT in element.alert.body
+    elif shown == "markdown":
+        run.busy |= BUSY_TEXT in element.markdown.body
+    return False
+
+
+async def run_page(ws: Any, query: str, title: str, timeout: float = RUN_TIMEOUT,
+                   clear_cache: bool = False) -> PageRun:
+    run = PageRun()
+    began = time.perf_counter()
+    for message in rerun_request(query, clear_cache=clear_cache):
+        await ws.send(message)
+    async with asyncio.timeout(timeout):
+        while not read_message(await ws.recv(), title, run):
+            pass
+    run.seconds = time.perf_counter() - began
+    return run
+
+
+def connect(url: str) -> Any:
+    from websockets.asyncio.client import connect as ws_connect
+
+    return ws_connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=30, close_timeout=5)
+
+
+@dataclass
+class ViewerLog:
+    runs: list[PageRun] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # websocket errors and runs past RUN_TIMEOUT
+
+
+def viewer_queries(slug: str, viewer: int) -> list[str]:
+    """The reruns a viewer cycles through: auto-refresh twice, all Kaggle teams, a search for a participant."""
+    base = f"competition={slug}"
+    return [base, base, f"{base}&view=all", f"{base}&q=viewer_{viewer % PARTICIPANTS:04d}"]
+
+
+async def viewer(url: str, board: Board, number: int, deadline: float, think: float = 0.0) -> ViewerLog:
+    """One browser tab on the leaderboard, rerunning it until the deadline; reconnects after a failure.
+
+    With `think`, the tab arrives at a random moment within the first `think` seconds and waits 0.5 to 1.5
+    times `think` between runs, so viewers do not move in lockstep."""
+    found = ViewerLog()
+    queries = viewer_queries(board.slug, number)
+    pause = random.Random(number)
+    turn = 0
+    if think:
+        await asyncio.sleep(pause.uniform(0, think))
+    while time.monotonic() < deadline:
+        try:
+            async with connect(url) as ws:
+                while time.monotonic() < deadline:
+                    found.runs.append(await run_page(ws, queries[turn % len(queries)], board.title))
+                    turn += 1
+                    if think:
+                        await asyncio.sleep(min(pause.uniform(0.5, 1.5) * think,
+                                                max(0.0, deadline - time.monotonic())))
+        except Exception as exc:  # refused, closed, a protocol error or a run past RUN_TIMEOUT: count, reconnect
+            found.failures.append(f"{type(exc).__name__}: {exc}"[:200])
+            await asyncio.sleep(0.5)
+    return found
+
+
+async def many_viewers(url: str, board: Board, count: int, seconds: float, think: float = 0.0) -> list[ViewerLog]:
+    deadline = time.monotonic() + seconds
+    return list(await asyncio.gather(*(viewer(url, board, n, deadline, think) for n in range(count))))
+
+
+async def open_sessions(server: AppServer, boards: Sequence[Board], sessions: int) -> tuple[list[ViewerLog], float]:
+    """`sessions` sessions at once, each opening every board in turn. All stay connected until the last one
+    is done; then the server's RSS is read (returned with the logs) and they close."""
+    all_done, release = asyncio.Event(), asyncio.Event()
+    pending = sessions
+
+    def one_done() -> None:
+        nonlocal pending
+        pending -= 1
+        if pending == 0:
+            all_done.set()
+
+    async def session(number: int) -> ViewerLog:
+        found = ViewerLog()
+        order = [boards[(number + i) % len(boards)] for i in range(len(boards))]
+        try:
+            async with connect(server.ws_url) as ws:
+                for board in order:
+                    found.runs.append(await run_page(ws, f"competition={board.slug}", board.title))
+                one_done()
+                await release.wait()
+        except Exception as exc:  # websocket errors, runs past RUN_TIMEOUT: counted, the others go on
+            found.failures.append(f"{type(exc).__name__}: {exc}"[:200])
+            if not all_done.is_set() and not release.is_set():
+                one_done()
+        return found
+
+    tasks = [asyncio.create_task(session(n)) for n in range(sessions)]
+    try:
+        await asyncio.wait_for(all_done.wait(), RUN_TIMEOUT * len(boards) + 30)
+        await asyncio.sleep(1.0)  # let the last runs' messages and garbage settle
+        open_rss = server.rss_mb()
+    finally:
+        release.set()
+    return list(await asyncio.gather(*tasks)), open_rss
+
+
+# ---------------------------------------------------------------- sync processes
+
+
+def sync_worker(folder: Path, slugs: Sequence[str], seconds: float, gap: float, first: int) -> dict[str, Any]:
+    """Sync the competitions in turn until the time is up, each time a changed download; what happened."""
+    from . import settings as settings_module
+    from . import sync
+
+    settings = settings_module.load()
+    deadline = time.monotonic() + seconds
+    done: list[dict[str, Any]] = []
+    turn = first
+    while time.monotonic() < deadline:
+        slug = slugs[turn % len(slugs)]
+        handed: list[str] = []
+        began = time.perf_counter()
+        try:
+            result = sync.sync(slug, settings, trigger=SYNC_TRIGGER,
+                               fetch=copying_fetch(folder / "zips" / slug, toggle=True, handed=handed))
+        except Exception as exc:  # sync() should answer, never raise: that is a finding, not a worker crash
+            result = sync.SyncResult(slug, "raised", error=f"{type(exc).__name__}: {exc}"[:300])
+        done.append({"slug": slug, "file": handed[0] if handed else None, "outcome": result.outcome,
+                     "seconds": result.seconds, "wall": time.perf_counter() - began, "error": result.error,
+                     "ended": time.time()})
+        turn += 1
+        time.sleep(gap)
+    return {"syncs": done}
+
+
+def start_sync_workers(fixture: Fixture, plan: Plan) -> list[subprocess.Popen]:
+    slugs = ",".join(board.slug for board in fixture.synced)
+    return [subprocess.Popen([sys.executable, "-m", "mlbattle.loadtest", "--sync-worker", fixture.folder,
+                              "--slugs", slugs, "--seconds", str(plan.seconds), "--sync-gap", str(plan.sync_gap),
+                              "--first", str(number)],
+                             cwd=fixture.cwd, env=fixture.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, start_new_session=True)
+            for number in range(plan.sync_workers)]
+
+
+def collect_sync_workers(workers: Sequence[subprocess.Popen], timeout: float) -> tuple[list[dict], list[str]]:
+    """Every worker's syncs, and the failures of the workers themselves (a crash, a hang past `timeout`)."""
+    syncs: list[dict] = []
+    problems: list[str] = []
+    for worker in workers:
+        try:
+            out, err = worker.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            out, err = worker.communicate()
+            problems.append(f"sync worker {worker.pid} ran past its time and was killed")
+        if worker.returncode != 0:
+            problems.append(f"sync worker exited {worker.returncode}: {err.strip()[-300:]}")
+            continue
+        syncs.extend(json.loads(out)["syncs"])
+    return sorted(syncs, key=lambda s: s["ended"]), problems
+
+
+# ---------------------------------------------------------------- checks after the load
+
+
+@dataclass
+class RowsCheck:
+    slug: str
+    expected_rows: int
+    found_rows: int
+    expected_teams: int
+    found_teams: int
+    downloads: int  # fetches the sync processes made for it
+    runs_recorded: int  # loadtest sync runs in the database
+    outcomes_recorded: dict[str, int]
+
+    @property
+    def ok(self) -> bool:
+        return (self.expected_rows == self.found_rows and self.expected_teams == self.found_teams
+                and self.downloads == self.runs_recorded)
+
+
+def check_rows(fixture: Fixture, syncs: Sequence[dict]) -> list[RowsCheck]:
+    """Each synced competition holds exactly the last file loaded, and every download left one run record."""
+    from . import db, reads
+    from . import settings as settings_module
+
+    settings = settings_module.load(env=fixture.env(), secrets={}, declared={})
+    checks = []
+    with db.connect(settings) as con:
+        for board in fixture.synced:
+            mine = [s for s in syncs if s["slug"] == board.slug]
+            loaded = [s["file"] for s in mine if s["outcome"] in ("created", "updated", "unchanged")]
+            last = loaded[-1] if loaded else "a"
+            record = reads.competition(con, board.slug)
+            total = reads.leaderboard_page(con, board.slug, reads.LeaderboardFilter("all"), 1, 0).total
+            runs = reads.recent_runs(con, board.slug, limit=1_000_000)
+            runs = runs[runs["trigger"] == SYNC_TRIGGER]
+            checks.append(RowsCheck(board.slug, board.rows[last], total, board.team_rows[last], int(record["teams"]),
+                                    sum(1 for s in mine if s["file"] is not None), len(runs),
+                                    dict(Counter(runs["outcome"]))))
+    return checks
+
+
+# ---------------------------------------------------------------- the measurements
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """Nearest-rank percentile (0 for no values)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1))]
+
+
+@dataclass
+class LoadResult:
+    viewers: int
+    seconds: float
+    teams: int
+    sync_workers: int
+    first_view_s: float
+    rss_idle_mb: float
+    rss_before_mb: float
+    rss_peak_mb: float
+    server_cpu_s: float
+    client_cpu_s: float
+    runs: int
+    finished: int
+    rendered: int
+    latencies: list[float]
+    exceptions: list[str]
+    error_alerts: list[str]
+    busy_runs: int
+    ws_failures: list[str]
+    syncs: dict[str, int]
+    sync_errors: list[str]
+    sync_seconds: list[float]
+    sync_wall: list[float]
+    rows: list[RowsCheck]
+    server_errors: list[str]
+    caches: dict[str, float]
+
+    @property
+    def throughput(self) -> float:
+        return self.finished / self.seconds if self.seconds else 0.0
+
+    @property
+    def errors(self) -> int:
+        return len(self.exceptions) + len(self.ws_failures) + (self.runs - self.finished) + len(self.server_errors)
+
+
+def load_run(server: AppServer, fixture: Fixture, plan: Plan, think: float = 0.0) -> LoadResult:
+    board = fixture.load[0]
+    rss_idle = server.rss_mb()
+
+    async def first_view() -> PageRun:
+        async with connect(server.ws_url) as ws:
+            return await run_page(ws, f"competition={board.slug}", board.title)
+
+    first = asyncio.run(first_view())
+    if not (first.finished and first.title_seen) or first.exceptions:
+        raise RuntimeError(f"the leaderboard page did not render for a single viewer: {first}")
+    rss_before = server.rss_mb()
+    log.info("load: %d viewers on %s for %.0f s, %d sync processes", plan.viewers, board.slug, plan.seconds,
+             plan.sync_workers)
+    workers = start_sync_workers(fixture, plan)
+    began = time.monotonic()
+    cpu_before, client_before = tree_cpu_seconds(server.process.pid), time.process_time()
+    with RssSampler(server.process.pid) as sampler:
+        logs = asyncio.run(many_viewers(server.ws_url, board, plan.viewers, plan.seconds, think))
+        elapsed = time.monotonic() - began
+        server_cpu = tree_cpu_seconds(server.process.pid) - cpu_before
+        client_cpu = time.process_time() - client_before
+        syncs, problems = collect_sync_workers(workers, timeout=plan.seconds + 180)
+    caches = server.cache_memory()
+    runs = [run for found in logs for run in found.runs]
+    done = [run for run in runs if run.finished]
+    return LoadResult(
+        viewers=plan.viewers, seconds=elapsed, teams=board.teams, sync_workers=plan.sync_workers,
+        first_view_s=first.seconds, rss_idle_mb=rss_idle, rss_before_mb=rss_before, rss_peak_mb=sampler.peak,
+        server_cpu_s=server_cpu, client_cpu_s=client_cpu, runs=len(runs), finished=len(done),
+        rendered=sum(run.title_seen for run in runs),
+        latencies=[run.seconds for run in done], exceptions=[e for run in runs for e in run.exceptions],
+        error_alerts=[e for run in runs for e in run.error_alerts], busy_runs=sum(run.busy for run in runs),
+        ws_failures=[f for found in logs for f in found.failures],
+        syncs=dict(Counter(s["outcome"] for s in syncs)),
+        sync_errors=problems + [f"{s['slug']}: {s['outcome']}: {s['error']}" for s in syncs
+                                if s["outcome"] not in ("created", "updated")],
+        sync_seconds=[s["seconds"] for s in syncs if s["outcome"] in ("created", "updated")],
+        sync_wall=[s["wall"] for s in syncs],
+        rows=check_rows(fixture, syncs), server_errors=server.log_errors(), caches=caches,
+    )
+
+
+@dataclass
+class MemoryResult:
+    sessions: int
+    competitions: int
+    teams: int
+    page_views: int
+    rendered: int
+    failures: list[str]
+    exceptions: list[str]
+    rss_idle_mb: float
+    rss_peak_mb: float
+    rss_open_mb: float
+    caches: dict[str, float]
+
+
+def memory_run(server: AppServer, fixture: Fixture, plan: Plan) -> MemoryResult:
+    boards = fixture.load[:plan.competitions]
+    rss_idle = server.rss_mb()
+    log.info("memory: %d sessions each opening %d leaderboards of %s teams", plan.sessions, len(boards),
+             f"{plan.teams:,}")
+    with RssSampler(server.process.pid) as sampler:
+        logs, open_rss = asyncio.run(open_sessions(server, boards, plan.sessions))
+    runs = [run for found in logs for run in found.runs]
+    return MemoryResult(plan.sessions, len(boards), plan.teams, len(runs), sum(run.title_seen for run in runs),
+                        [f for found in logs for f in found.failures],
+                        [e for run in runs for e in run.exceptions], rss_idle, sampler.peak, open_rss,
+                        server.cache_memory())
+
+
+@dataclass
+class ScriptTime:
+    teams: int
+    server_cold: float
+    server_warm: float
+    apptest_cold: float | None = None
+    apptest_warm: float | None = None
+
+
+def server_script_times(server: AppServer, fixture: Fixture, repeats: int) -> list[ScriptTime]:
+    """One quiet session per size: `repeats` runs after Streamlit's "clear cache" (cold), then as many reruns."""
+
+    async def measure(board: Board) -> ScriptTime:
+        async with connect(server.ws_url) as ws:
+            query = f"competition={board.slug}"
+            await run_page(ws, query, board.title)  # the session's first run, untimed
+            cold = [await run_page(ws, query, board.title, clear_cache=True) for _ in range(repeats)]
+            warm = [await run_page(ws, query, board.title) for _ in range(repeats)]
+        bad = [run for run in cold + warm if not run.finished or not run.title_seen or run.exceptions]
+        if bad:
+            raise RuntimeError(f"the {board.slug} page failed while timing it: {bad[0]}")
+        return ScriptTime(board.teams, statistics.median(r.seconds for r in cold),
+                          statistics.median(r.seconds for r in warm))
+
+    return [asyncio.run(measure(board)) for _, board in sorted(fixture.sizes.items())]
+
+
+def apptest_times(slugs: Sequence[str], repeats: int) -> dict[str, Any]:
+    """In this process (the child's): AppTest of pages/leaderboard.py per slug, cold and warm, and AppTest's
+    floor (an empty page), all medians of `repeats`."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    def timed(make) -> float:
+        at = make()
+        began = time.perf_counter()
+        at.run(timeout=120)
+        seconds = time.perf_counter() - began
+        if at.exception:
+            raise RuntimeError(f"AppTest run failed: {at.exception[0].message}")
+        return seconds
+
+    def page(slug: str):
+        def make():
+            at = AppTest.from_file(str(PROJECT_DIR / "pages" / "leaderboard.py"), default_timeout=120)
+            at.query_params["competition"] = slug
+            return at
+        return make
+
+    def clear() -> None:
+        st.cache_data.clear()
+        st.cache_resource.clear()
+
+    timed(page(slugs[0]))  # imports and the first compile, untimed
+    floor = statistics.median(timed(lambda: AppTest.from_string("import streamlit as st\nst.write('x')"))
+                              for _ in range(repeats))
+    found: dict[str, Any] = {"floor": floor, "pages": {}}
+    for slug in slugs:
+        cold = []
+        for _ in range(repeats):
+            clear()
+            cold.append(timed(page(slug)))
+        warm = [timed(page(slug)) for _ in range(repeats)]
+        found["pages"][slug] = [statistics.median(cold), statistics.median(warm)]
+    return found
+
+
+def apptest_in_child(fixture: Fixture, repeats: int) -> dict[str, Any]:
+    slugs = [board.slug for _, board in sorted(fixture.sizes.items())]
+    done = subprocess.run([sys.executable, "-m", "mlbattle.loadtest", "--apptest", ",".join(slugs),
+                           "--repeats", str(repeats)], cwd=fixture.cwd, env=fixture.env(), capture_output=True,
+                          text=True, timeout=600, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the AppTest timing process failed: {done.stderr.strip()[-800:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------- the report
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms" if seconds < 10 else f"{seconds:,.1f} s"
+
+
+def _mb(megabytes: float) -> str:
+    return f"{megabytes:,.0f} MB"
+
+
+def _median_ms(values: Sequence[float]) -> str:
+    return _ms(statistics.median(values)) if values else "-"
+
+
+def _first(items: Sequence[str], count: int = 3) -> str:
+    shown = sorted(Counter(items).items(), key=lambda item: -item[1])[:count]
+    return "; ".join(f"{text} (x{n})" for text, n in shown)
+
+
+def load_table(r: LoadResult) -> str:
+    p50, p95 = percentile(r.latencies, 0.5), percentile(r.latencies, 0.95)
+    syncs_ok = r.syncs.get("created", 0) + r.syncs.get("updated", 0)
+    syncs_bad = sum(r.syncs.values()) - syncs_ok
+    rows_ok = all(check.ok for check in r.rows)
+    rows_text = "; ".join(
+        f"{c.slug}: {c.found_rows:,}/{c.expected_rows:,} rows, {c.found_teams:,}/{c.expected_teams:,} teams, "
+        f"{c.runs_recorded} runs recorded for {c.downloads} downloads" for c in r.rows)
+    lines = [
+        "| Load run | Value |", "|---|---|",
+        f"| Viewers (real Streamlit sessions on the websocket) | {r.viewers} on one {r.teams:,}-team leaderboard |",
+        f"| Duration | {r.seconds:.1f} s |",
+        f"| Page runs completed | {r.finished:,} of {r.runs:,} started; {r.rendered:,} drew the leaderboard |",
+        f"| Throughput | {r.throughput:.1f} page runs/s |",
+        f"| Latency per run (send to script_finished) | p50 {_ms(p50)}, p95 {_ms(p95)}, "
+        f"max {_ms(max(r.latencies, default=0))} |",
+        f"| First view after start (1 viewer) | {_ms(r.first_view_s)} |",
+        f"| CPU used during the run | server {r.server_cpu_s:.1f} s ({r.server_cpu_s / r.seconds:.2f} cores), "
+        f"the viewers' client {r.client_cpu_s:.1f} s ({r.client_cpu_s / r.seconds:.2f} cores) |",
+        f"| Errors | {r.errors}: {len(r.exceptions)} page exceptions, {len(r.ws_failures)} websocket failures, "
+        f"{r.runs - r.finished} unfinished runs, {len(r.server_errors)} server log errors |",
+        f"| Error messages on pages (st.error) | {len(r.error_alerts)} |",
+        f"| Runs that said the database was busy | {r.busy_runs:,} |",
+        f"| Syncs during the run ({r.sync_workers} processes) | {syncs_ok} loaded, {syncs_bad} not "
+        f"({', '.join(f'{k} {v}' for k, v in sorted(r.syncs.items())) or 'none'}) |",
+        f"| Sync time | download to commit: median {_median_ms(r.sync_seconds)}; whole call incl. waiting for the "
+        f"lock and the database file: median {_median_ms(r.sync_wall)}, max {_ms(max(r.sync_wall, default=0))} |",
+        f"| Rows check | {'ok' if rows_ok else 'FAILED'}: {rows_text} |",
+        f"| Server RSS | {_mb(r.rss_idle_mb)} idle, {_mb(r.rss_before_mb)} after the first view, "
+        f"peak {_mb(r.rss_peak_mb)} during the run |",
+    ]
+    details = []
+    if r.exceptions:
+        details.append(f"- page exceptions: {_first(r.exceptions)}")
+    if r.error_alerts:
+        details.append(f"- error messages: {_first(r.error_alerts)}")
+    if r.ws_failures:
+        details.append(f"- websocket failures: {_first(r.ws_failures)}")
+    if r.sync_errors:
+        details.append(f"- syncs not loaded: {_first(r.sync_errors)}")
+    if r.server_errors:
+        details.append(f"- server log: {_first(r.server_errors)}")
+    return "\n".join(lines + ([""] + details if details else []))
+
+
+def memory_table(m: MemoryResult) -> str:
+    verdict = "met" if m.rss_peak_mb < TARGET_RSS_MB else "MISSED"
+    lines = [
+        "| Memory scenario | Sessions | Leaderboards each | Page views (drew the board) | Errors | RSS idle | "
+        "RSS peak | RSS, all open | Target |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        f"| {m.competitions} competitions x {m.teams:,} teams open in {m.sessions} sessions | {m.sessions} | "
+        f"{m.competitions} | {m.page_views:,} ({m.rendered:,}) | {len(m.failures) + len(m.exceptions)} | "
+        f"{_mb(m.rss_idle_mb)} | {_mb(m.rss_peak_mb)} | {_mb(m.rss_open_mb)} | < {TARGET_RSS_MB:.0f} MB: {verdict} |",
+    ]
+    if m.caches:
+        lines += ["", "What Streamlit counts in its caches with all sessions open: "
+                  + ", ".join(f"{name} {mb:,.1f} MB" for name, mb in list(m.caches.items())[:6])]
+    if m.failures or m.exceptions:
+        lines.append(f"- failures: {_first(m.failures + m.exceptions)}")
+    return "\n".join(lines)
+
+
+def script_table(times: Sequence[ScriptTime], floor: float | None, repeats: int) -> str:
+    def target(t: ScriptTime) -> str:
+        limit = TARGET_SCRIPT_SECONDS.get(t.teams)
+        if limit is None:
+            return "-"
+        return f"< {_ms(limit)}: {'met' if t.server_cold < limit else 'MISSED'} cold, " \
+               f"{'met' if t.server_warm < limit else 'MISSED'} warm"
+
+    def cell(value: float | None) -> str:
+        return "-" if value is None else _ms(value)
+
+    lines = ["| Teams | Server, cold | Server, warm | AppTest, cold | AppTest, warm | Target (server) |",
+             "|---:|---:|---:|---:|---:|---|"]
+    for t in times:
+        lines.append(f"| {t.teams:,} | {_ms(t.server_cold)} | {_ms(t.server_warm)} | {cell(t.apptest_cold)} | "
+                     f"{cell(t.apptest_warm)} | {target(t)} |")
+    note = (f"Medians of {repeats}. Server = one session of the running app: BackMsg `rerun_script` to "
+            "`script_finished` (cold = after Streamlit's `clear_cache` message, i.e. st.cache_data and "
+            "st.cache_resource cleared). AppTest = `AppTest.from_file(pages/leaderboard.py)` with "
+            "`?competition=`, `.run()` wall time (cold = `st.cache_data.clear(); st.cache_resource.clear()` first)")
+    if floor is not None:
+        note += f"; AppTest's own floor, an empty page, is {_ms(floor)} of each AppTest figure"
+    return "\n".join(lines + ["", note + "."])
+
+
+def machine_line() -> str:
+    from .bench import machine
+
+    return "Machine: " + "; ".join(f"{key} {value}" for key, value in machine().items())
+
+
+def report(plan: Plan, load: LoadResult | None, times: Sequence[ScriptTime], floor: float | None,
+           memory: MemoryResult | None, load_before: float, think: float = 0.0) -> str:
+    pacing = (f"Viewers wait 0.5-1.5 x {think:g} s between reruns" if think else
+              "Viewers rerun the page as soon as it is answered (no think time), so throughput is the server's "
+              "capacity and latency includes queueing")
+    parts = []
+    if load:
+        parts += [f"### {plan.viewers} viewers for {plan.seconds:.0f} s while syncs run", "", load_table(load), "",
+                  f"{pacing}; their reruns cycle: auto-refresh, auto-refresh, all Kaggle teams, a search for a "
+                  "participant. Each sync process loads a changed download of "
+                  f"{', '.join(check.slug for check in load.rows)} in turn, {plan.sync_gap:g} s apart.", ""]
+    if times:
+        parts += ["### Leaderboard page script time", "", script_table(times, floor, plan.repeats), ""]
+    if memory:
+        parts += ["### Memory", "", memory_table(memory), ""]
+    parts += [machine_line(), f"Load average (1 min): {load_before:.2f} at the start, {os.getloadavg()[0]:.2f} at "
+              "the end; the viewers' client runs on the same cores as the server"]
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def run(plan: Plan, think: float = 0.0) -> tuple[str, LoadResult, MemoryResult | None]:
+    """Everything, in a temporary folder that is removed at the end."""
+    load_before = os.getloadavg()[0]
+    folder = Path(tempfile.mkdtemp(prefix="mlbattle-loadtest-"))
+    try:
+        log.info("preparing %d competitions of %s teams and sizes %s", plan.competitions, f"{plan.teams:,}",
+                 ", ".join(f"{n:,}" for n in plan.script_sizes))
+        fixture = prepare(folder, plan)
+        with AppServer(fixture, "load-server") as server:
+            load = load_run(server, fixture, plan, think)
+            log.info("script times through the server")
+            times = server_script_times(server, fixture, plan.repeats) if plan.script_sizes else []
+        memory = None
+        if plan.memory:
+            with AppServer(fixture, "memory-server") as server:
+                memory = memory_run(server, fixture, plan)
+        floor = None
+        if plan.apptest and plan.script_sizes:
+            log.info("script times through AppTest")
+            found = apptest_in_child(fixture, plan.repeats)
+            floor = found["floor"]
+            for t in times:
+                t.apptest_cold, t.apptest_warm = found["pages"][fixture.sizes[t.teams].slug]
+        return report(plan, load, times, floor, memory, load_before, think), load, memory
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part.replace("_", "")) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"sizes are whole numbers separated by commas, not {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    default = Plan()
+    parser = argparse.ArgumentParser(prog="python -m mlbattle.loadtest", description=__doc__.splitlines()[0])
+    parser.add_argument("--viewers", type=int, help=f"concurrent viewers (default {default.viewers})")
+    parser.add_argument("--seconds", type=float, help=f"length of the load run (default {default.seconds:g})")
+    parser.add_argument("--teams", type=int, help=f"teams per leaderboard (default {default.teams:,})")
+    parser.add_argument("--competitions", type=int, help="leaderboards each memory session opens (default 10)")
+    parser.add_argument("--sessions", type=int, help="sessions of the memory scenario (default 20)")
+    parser.add_argument("--sync-workers", type=int, help="sync processes during the load run (default 2)")
+    parser.add_argument("--sync-gap", type=float, help="seconds between one process's syncs (default 1)")
+    parser.add_argument("--script-sizes", type=_sizes, help="teams for the script-time table (default "
+                        "2000,10000,100000); empty to skip")
+    parser.add_argument("--repeats", type=int, help="runs per script-time median (default 5)")
+    parser.add_argument("--think", type=float, default=0.0, help="seconds a viewer waits between reruns")
+    parser.add_argument("--no-apptest", action="store_true", help="skip the AppTest timings")
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory scenario")
+    parser.add_argument("--quick", action="store_true", help="10 viewers for 15 s, 3 x 5 memory sessions, "
+                        "sizes 2000 and 10000, medians of 3")
+    parser.add_argument("--sync-worker", type=Path, help=argparse.SUPPRESS)  # a prepared folder
+    parser.add_argument("--slugs", help=argparse.SUPPRESS)
+    parser.add_argument("--first", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--apptest", help=argparse.SUPPRESS)  # slugs to time in this process
+    return parser
+
+
+def plan_from(args: argparse.Namespace) -> Plan:
+    base = QUICK if args.quick else Plan()
+    chosen = {
+        "viewers": args.viewers, "seconds": args.seconds, "teams": args.teams, "competitions": args.competitions,
+        "sessions": args.sessions, "sync_workers": args.sync_workers, "sync_gap": args.sync_gap,
+        "script_sizes": args.script_sizes, "repeats": args.repeats,
+    }
+    values = {**asdict(base), **{k: v for k, v in chosen.items() if v is not None}}
+    values["apptest"] = base.apptest and not args.no_apptest
+    values["memory"] = base.memory and not args.no_memory
+    plan = Plan(**values)
+    if min(plan.viewers, plan.competitions, plan.sessions, plan.repeats, plan.teams) < 1 or plan.seconds <= 0:
+        raise SystemExit("viewers, competitions, sessions, repeats, teams and seconds must be positive")
+    return plan
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.sync_worker:
+        print(json.dumps(sync_worker(args.sync_worker, args.slugs.split(","), args.seconds, args.sync_gap or 0.0,
+                                     args.first)))
+        return 0
+    if args.apptest:
+        print(json.dumps(apptest_times(args.apptest.split(","), args.repeats or Plan().repeats)))
+        return 0
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    text, load, memory = run(plan_from(args), args.think)
+    print(text)
+    failed = load.errors or not all(check.ok for check in load.rows) or (memory and memory.failures)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
