@@ -432,6 +432,25 @@ def show_flashes() -> None:
             st.text("\n".join(details))
 
 
+def write(cfg: Settings, action: Callable[[Any], Any], done: Callable[[Any], str]) -> None:
+    """One organiser write in its own connection: a refusal (ValueError) shows as an error where the form is;
+    success is kept for the rerun, so the tables below show the result."""
+    try:
+        with db.connect(cfg) as con:
+            result = action(con)
+    except ValueError as exc:
+        st.error(md(str(exc)))
+        return
+    flash("success", done(result))
+    st.rerun()
+
+
+def confirmed(ticked: bool, box: str) -> None:
+    """Destructive actions need their box ticked; the refusal reads like every other one."""
+    if not ticked:
+        raise ValueError(f"tick “{box}” to confirm")
+
+
 # ---------------------------------------------------------------- organiser login
 
 

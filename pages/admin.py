@@ -216,14 +216,8 @@ with events_tab:
         add_event = st.form_submit_button("Add event")
     if add_event:
         web.require_admin(cfg)
-        try:
-            with db.connect(cfg) as con:
-                added = registry.add_event(con, slug or "", title or "", start, end, description or "")
-        except ValueError as exc:
-            st.error(web.md(str(exc)))
-        else:
-            web.flash("success", f"event {added} added")
-            st.rerun()
+        web.write(cfg, lambda con: registry.add_event(con, slug or "", title or "", start, end, description or ""),
+                  lambda added: f"event {added} added")
     if events:
         editing = st.selectbox("Edit an event", list(event_titles), format_func=event_label, key="edit_event")
         current = next(e for e in events if e["slug"] == editing)
@@ -238,14 +232,9 @@ with events_tab:
             save_event = st.form_submit_button("Save event")
         if save_event:
             web.require_admin(cfg)
-            try:
-                with db.connect(cfg) as con:
-                    registry.update_event(con, editing, new_title or "", new_start, new_end, new_description or "")
-            except ValueError as exc:
-                st.error(web.md(str(exc)))
-            else:
-                web.flash("success", f"event {editing} saved")
-                st.rerun()
+            web.write(cfg, lambda con: registry.update_event(con, editing, new_title or "", new_start, new_end,
+                                                             new_description or ""),
+                      lambda _: f"event {editing} saved")
 
 # ---------------------------------------------------------------- participants
 with people_tab:
@@ -257,14 +246,8 @@ with people_tab:
         add_person = st.form_submit_button("Add")
     if add_person:
         web.require_admin(cfg)
-        try:
-            with db.connect(cfg) as con:
-                stored = registry.add_participant(con, username or "", name or None)
-        except ValueError as exc:
-            st.error(web.md(str(exc)))
-        else:
-            web.flash("success", f"{stored} registered")
-            st.rerun()
+        web.write(cfg, lambda con: registry.add_participant(con, username or "", name or None),
+                  lambda stored: f"{stored} registered")
     with import_column.form("import_participants", clear_on_submit=True):
         st.markdown("**Import many**: a CSV with a `kaggle_username` column (and optional `name`), or one "
                     "username a line")
@@ -294,16 +277,12 @@ with people_tab:
         remove_person = st.form_submit_button("Remove")
     if remove_person:
         web.require_admin(cfg)
-        try:
-            if not sure:
-                raise ValueError("tick “Yes, remove” to confirm")
-            with db.connect(cfg) as con:
-                registry.remove_participant(con, leaving or "")
-        except ValueError as exc:
-            st.error(web.md(str(exc)))
-        else:
-            web.flash("success", f"{(leaving or '').strip()} removed")
-            st.rerun()
+
+        def _remove(con: object) -> None:
+            web.confirmed(sure, "Yes, remove")
+            registry.remove_participant(con, leaving or "")
+
+        web.write(cfg, _remove, lambda _: f"{(leaving or '').strip()} removed")
 
     people_search = st.text_input("Find registered participants", key="people_search", max_chars=100)
     people_page_number = int(st.session_state.get(f"people-page-{people_search}") or 1)
@@ -381,19 +360,16 @@ with backup_tab:
         restore_now = st.form_submit_button("Restore")
     if restore_now:
         web.require_admin(cfg)
-        try:
+
+        def _restore(con: object) -> dict[str, int]:
             if restore_file is None:
                 raise ValueError("choose a backup zip first")
-            if not restore_sure:
-                raise ValueError("tick “Yes, replace everything” to confirm")
-            with db.connect(cfg) as con:
-                counts = backup.restore_bytes(con, restore_file.getvalue())
-        except ValueError as exc:
-            st.error(web.md(str(exc)))
-        else:
+            web.confirmed(restore_sure, "Yes, replace everything")
+            counts = backup.restore_bytes(con, restore_file.getvalue())
             st.cache_data.clear()
-            web.flash("success", f"Restored: {backup.describe(counts)}")
-            st.rerun()
+            return counts
+
+        web.write(cfg, _restore, lambda counts: f"Restored: {backup.describe(counts)}")
 
     st.markdown("**Declared setup**: the current events, competitions and participants as `data/event.toml` "
                 "and `data/participants.csv`. Commit them to the repository and a redeploy rebuilds the same "
