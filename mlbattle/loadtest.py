@@ -141,31 +141,50 @@ def _write_board(folder: Path, slug: str, title: str, teams: int, names: Sequenc
         path.write_bytes(samples.leaderboard_zip(slug, samples.leaderboard_csv(board),
                                                  timestamp=f"2026-11-2{2 if name == 'a' else 3}T18:00:00"))
         zips[name], rows[name], team_rows[name] = str(path), len(board), int((board["Rank"] != 0).sum())
-    (folder / "current").write_text("a")
+    (folder / "current").write_text("a 0")
     return Board(slug, title, teams, zips, rows, team_rows)
 
 
-def copying_fetch(board_folder: Path, toggle: bool, handed: list[str] | None = None):
+def _other(name: str) -> str:
+    return "b" if name == "a" else "a"
+
+
+def copying_fetch(board_folder: Path, toggle: bool, handed: list[tuple[str, int]] | None = None):
     """A sync `fetch` that 'downloads' by copying a prepared zip.
 
-    With `toggle`, it hands out the zip that is not the one loaded last, so every sync is a real change.
-    It runs inside the sync's per-competition lock, so the marker it flips is never read by two syncs of
-    one competition at once; if the lock failed, two syncs would load the same file ("unchanged").
+    With `toggle`, it hands out the zip the database does not hold, so every sync is a real change. The
+    marker (`current`: the file the database holds and a download count) is flipped here, inside the sync's
+    per-competition lock, so two syncs of one competition never read it at once; if the lock failed, two
+    syncs would load the same file and the second would be "unchanged".
     """
 
     def fetch(slug: str, folder: Path) -> Path:
         marker = board_folder / "current"
-        name = marker.read_text().strip()
+        name, count = marker.read_text().split()
+        count = int(count)
         if toggle:
-            name = "b" if name == "a" else "a"
-            marker.write_text(name)
+            name, count = _other(name), count + 1
+            marker.write_text(f"{name} {count}")
         if handed is not None:
-            handed.append(name)
+            handed.append((name, count))
         target = folder / f"{slug}.zip"
         shutil.copyfile(board_folder / f"{name}.zip", target)
         return target
 
     return fetch
+
+
+def undo_download(board_folder: Path, count: int, settings: Any, slug: str) -> None:
+    """A failed sync left the database as it was: point the marker back, unless a later sync moved it.
+
+    Takes the sync's own lock (its name is `sync.sync`'s) so no sync of the competition runs meanwhile."""
+    from . import locks
+
+    with locks.hold(settings, f"sync-{slug}", settings.total_timeout + settings.db_busy_timeout):
+        marker = board_folder / "current"
+        name, now = marker.read_text().split()
+        if int(now) == count:
+            marker.write_text(f"{_other(name)} {count}")
 
 
 def prepare(folder: Path, plan: Plan) -> Fixture:
@@ -484,15 +503,17 @@ async def open_sessions(server: AppServer, boards: Sequence[Board], sessions: in
     async def session(number: int) -> ViewerLog:
         found = ViewerLog()
         order = [boards[(number + i) % len(boards)] for i in range(len(boards))]
+        visited = False
         try:
             async with connect(server.ws_url) as ws:
                 for board in order:
                     found.runs.append(await run_page(ws, f"competition={board.slug}", board.title))
+                visited = True
                 one_done()
                 await release.wait()
         except Exception as exc:  # websocket errors, runs past RUN_TIMEOUT: counted, the others go on
             found.failures.append(f"{type(exc).__name__}: {exc}"[:200])
-            if not all_done.is_set() and not release.is_set():
+            if not visited:
                 one_done()
         return found
 
@@ -520,14 +541,16 @@ def sync_worker(folder: Path, slugs: Sequence[str], seconds: float, gap: float, 
     turn = first
     while time.monotonic() < deadline:
         slug = slugs[turn % len(slugs)]
-        handed: list[str] = []
+        handed: list[tuple[str, int]] = []
         began = time.perf_counter()
         try:
             result = sync.sync(slug, settings, trigger=SYNC_TRIGGER,
                                fetch=copying_fetch(folder / "zips" / slug, toggle=True, handed=handed))
         except Exception as exc:  # sync() should answer, never raise: that is a finding, not a worker crash
             result = sync.SyncResult(slug, "raised", error=f"{type(exc).__name__}: {exc}"[:300])
-        done.append({"slug": slug, "file": handed[0] if handed else None, "outcome": result.outcome,
+        if handed and result.outcome not in sync.SUCCESS:
+            undo_download(folder / "zips" / slug, handed[0][1], settings, slug)
+        done.append({"slug": slug, "file": handed[0][0] if handed else None, "outcome": result.outcome,
                      "seconds": result.seconds, "wall": time.perf_counter() - began, "error": result.error,
                      "ended": time.time()})
         turn += 1
@@ -1027,7 +1050,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     text, load, memory = run(plan_from(args), args.think)
     print(text)
-    failed = load.errors or not all(check.ok for check in load.rows) or (memory and memory.failures)
+    syncs_failed = set(load.syncs) - {"created", "updated"}
+    failed = load.errors or syncs_failed or not all(check.ok for check in load.rows) or (memory and memory.failures)
     return 1 if failed else 0
 
 

@@ -84,3 +84,23 @@ def test_options() -> None:
     assert loadtest.plan_from(loadtest.build_parser().parse_args([])) == loadtest.Plan()
     with pytest.raises(SystemExit):
         loadtest.plan_from(loadtest.build_parser().parse_args(["--viewers", "0"]))
+
+
+def test_the_fetch_always_hands_out_the_file_the_database_lacks(tmp_path: Path) -> None:
+    from mlbattle.settings import Settings
+
+    board = tmp_path / "zips" / "comp"
+    board.mkdir(parents=True)
+    for name in "ab":
+        (board / f"{name}.zip").write_bytes(name.encode())
+    (board / "current").write_text("a 0")
+    handed: list[tuple[str, int]] = []
+    fetch = loadtest.copying_fetch(board, toggle=True, handed=handed)
+    settings = Settings(db=str(tmp_path / "data" / "x.duckdb"))
+
+    assert fetch("comp", tmp_path).read_bytes() == b"b" and handed == [("b", 1)]
+    loadtest.undo_download(board, 1, settings, "comp")  # that load failed: the database still holds a
+    assert fetch("comp", tmp_path).read_bytes() == b"b" and handed[-1] == ("b", 2)
+    fetch("comp", tmp_path)
+    loadtest.undo_download(board, 2, settings, "comp")  # a later sync moved on: leave the marker alone
+    assert (board / "current").read_text() == "a 3"
