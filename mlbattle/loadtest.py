@@ -870,8 +870,9 @@ def load_table(r: LoadResult) -> str:
         f"| Runs that said the database was busy | {r.busy_runs:,} |",
         f"| Syncs during the run ({r.sync_workers} processes) | {syncs_ok} loaded, {syncs_bad} not "
         f"({', '.join(f'{k} {v}' for k, v in sorted(r.syncs.items())) or 'none'}) |",
-        f"| Sync time | download to commit: median {_median_ms(r.sync_seconds)}; whole call incl. waiting for the "
-        f"lock and the database file: median {_median_ms(r.sync_wall)}, max {_ms(max(r.sync_wall, default=0))} |",
+        f"| Sync time | the sync's own timer (fetch to commit, incl. any wait for the database file): median "
+        f"{_median_ms(r.sync_seconds)}; the whole call (also waiting for the competition's lock and reading its "
+        f"last attempt): median {_median_ms(r.sync_wall)}, max {_ms(max(r.sync_wall, default=0))} |",
         f"| Rows check | {'ok' if rows_ok else 'FAILED'}: {rows_text} |",
         f"| Server RSS | {_mb(r.rss_idle_mb)} idle, {_mb(r.rss_before_mb)} after the first view, "
         f"peak {_mb(r.rss_peak_mb)} during the run |",
