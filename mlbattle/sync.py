@@ -105,7 +105,11 @@ def sync(
     fetch = fetch or kaggle_fetch(settings)
     try:
         with locks.hold(settings, f"sync-{slug}", settings.total_timeout + settings.db_busy_timeout if wait else 0):
-            known, last_attempt, metric = _last_attempt(settings, slug)
+            try:
+                known, last_attempt, metric = _last_attempt(settings, slug)
+            except db.DatabaseBusy as exc:
+                return _failed(loader.Run(uuid.uuid4().hex, slug, trigger, clock()), settings, time.perf_counter(),
+                               _reason(exc), clock)
             if not known:
                 return SyncResult(slug, "failed", error=f"there is no competition {slug!r}: import it first")
             if only_if_stale and not is_stale(last_attempt, settings, clock()):

@@ -58,6 +58,7 @@ PAGES = {
 CACHE_TTL_SECONDS = 120
 CACHE_MAX_ENTRIES = 500
 PAGE_BUSY_SECONDS = 2.0
+PROBE_FRESH_SECONDS = 1.0
 LAST_SEEN_MAX = 1_000
 RERUN_SECONDS = 60
 REFRESHING_RERUN_SECONDS = 5
@@ -223,8 +224,11 @@ def pick(label: str, key: str, **params: str) -> None:
 
 
 class Source:
-    """The reads of one page run: one connection, opened on the first cache miss and closed with the run's
-    `with web.source(cfg)` block (opening a DuckDB file costs ~25 ms, so a cold page opens it once).
+    """The reads of one page run. Each uncached read opens a connection and closes it at once: DuckDB locks
+    the file against every other process while any connection is open, and a page that held one while it
+    rendered left a sync in another process (cron, a second replica) almost no moment to write (the load
+    test measured 1 free moment in 79 tries with 50 viewers). Version probes are shared by all sessions for
+    `PROBE_FRESH_SECONDS`, so a crowd of viewers opens the file about once a second, not once a view.
 
     Another process (a cron `sync --all`) can hold the database file while it loads a download. A page
     waits at most `PAGE_BUSY_SECONDS` for it, then answers its probes with the versions it saw last, so
@@ -250,10 +254,17 @@ class Source:
         self._stack = self._con = None
 
     def probe(self, reader: Callable[..., Any], *args: Any) -> Any:
-        """An uncached read: the cheap version probes that key the cached ones."""
+        """A cheap version probe that keys the cached reads; fresh to within `PROBE_FRESH_SECONDS`."""
         key = (self.cfg.db, reader.__qualname__, args)
+        with _last_seen_lock:
+            seen_at, seen = _probed_at.get(key, 0.0), _last_seen.get(key)
+        if time.monotonic() - seen_at < PROBE_FRESH_SECONDS:
+            return seen
         try:
-            value = reader(self.connection(), *args)
+            try:
+                value = reader(self.connection(), *args)
+            finally:
+                self.close()
         except db.DatabaseBusy:
             with _last_seen_lock:
                 if key not in _last_seen:
@@ -263,7 +274,9 @@ class Source:
             return seen
         with _last_seen_lock:
             _last_seen[key] = value
+            _probed_at[key] = time.monotonic()
             while len(_last_seen) > LAST_SEEN_MAX:
+                _probed_at.pop(next(iter(_last_seen)), None)
                 _last_seen.pop(next(iter(_last_seen)))
         return value
 
@@ -274,13 +287,23 @@ class Source:
 
 
 _last_seen: dict[tuple, Any] = {}
+_probed_at: dict[tuple, float] = {}
 _last_seen_lock = threading.Lock()
+
+
+def forget_probes() -> None:
+    """This process just wrote: the next probe reads the database, so its own change shows at once."""
+    with _last_seen_lock:
+        _probed_at.clear()
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
 def _cached_read(name: str, db_key: str, version: Any, args: tuple, _reader: Callable[..., Any],
                  _source: Source) -> Any:
-    return _reader(_source.connection(), *args)
+    try:
+        return _reader(_source.connection(), *args)
+    finally:
+        _source.close()
 
 
 @contextlib.contextmanager
@@ -375,6 +398,7 @@ class Refresher:
             except Exception as exc:  # never let one competition's crash stop the others' refreshes
                 log.exception("view refresh of %s crashed", key[1])
                 result = sync.SyncResult(key[1], "failed", error=str(exc))
+            forget_probes()
             with self._changed:
                 if result is not None:
                     self.results[key] = result
@@ -422,6 +446,7 @@ def flash(kind: str, text: str, details: Iterable[str] = ()) -> None:
     did. `kind` is success, info, warning or error; text and details (one line each) are shown literally."""
     if kind not in ("success", "info", "warning", "error"):
         raise ValueError(f"unknown message kind {kind!r}")
+    forget_probes()
     st.session_state.setdefault(_FLASH_KEY, []).append((kind, text, list(details)))
 
 

@@ -218,3 +218,17 @@ def test_page_views_refresh_only_ongoing_auto_sync_competitions(settings, local_
     assert (result is not None and result.outcome == "created") == expected
     if expected:
         assert sync.refresh_on_view("view-cup", chosen, fetch=local_fetch({"view-cup": b"x"})) is None
+
+
+def test_a_database_held_past_the_wait_fails_the_run_instead_of_raising(settings, local_fetch, competition):
+    from dataclasses import replace
+
+    from tests.test_db import hold_database
+
+    impatient = replace(settings, db_busy_timeout=0.5)
+    child = hold_database(settings.db, 2.5)
+    try:
+        result = sync.sync(SLUG, impatient, fetch=local_fetch({SLUG: zip_of(SLUG, FIRST)}))
+    finally:
+        child.wait(10)
+    assert result.outcome == "failed" and "stayed busy" in result.error
