@@ -31,19 +31,19 @@ import random
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.request
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
+
+from . import app_server
 
 log = logging.getLogger("mlbattle.loadtest")
 
@@ -51,8 +51,6 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 PAGE = "leaderboard"  # the leaderboard's url_path in app.py's st.navigation
 PARTICIPANTS = 200
 DROPPED_TEAMS = 7  # the second download of a competition lost its last 7 teams, so row counts tell them apart
-START_TIMEOUT = 60.0
-STOP_TIMEOUT = 5.0
 RUN_TIMEOUT = 60.0  # one page run; a run that takes longer counts as a failure
 TARGET_RSS_MB = 500.0
 TARGET_SCRIPT_SECONDS = {10_000: 0.300, 100_000: 1.5}
@@ -221,69 +219,11 @@ def prepare(folder: Path, plan: Plan) -> Fixture:
 # ---------------------------------------------------------------- the server
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class AppServer:
-    """`streamlit run app.py` on a free loopback port, in its own process group, logging to a file."""
+class AppServer(app_server.AppServer):
+    """The real app on the load-test database, plus what the report reads off it."""
 
     def __init__(self, fixture: Fixture, name: str) -> None:
-        self.fixture = fixture
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.ws_url = f"ws://127.0.0.1:{self.port}/_stcore/stream"
-        self.log_path = Path(fixture.folder) / f"{name}.log"
-        self.process: subprocess.Popen | None = None
-
-    def __enter__(self) -> AppServer:
-        command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_DIR / "app.py"),
-                   "--server.headless", "true", "--server.port", str(self.port), "--server.address", "127.0.0.1",
-                   "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-        with self.log_path.open("wb") as out:
-            self.process = subprocess.Popen(command, cwd=self.fixture.cwd, env=self.fixture.env(), stdout=out,
-                                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                            start_new_session=True)
-        try:
-            self._wait_healthy()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def _wait_healthy(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {self.process.returncode}:\n{self.log()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as answer:
-                    if answer.read().decode().strip() == "ok":
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"streamlit did not answer /_stcore/health in {START_TIMEOUT:.0f} s:\n{self.log()[-2000:]}")
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=STOP_TIMEOUT)
-        except ProcessLookupError:
-            pass
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+        super().__init__(fixture.env(), Path(fixture.folder), name)
 
     def log_errors(self) -> list[str]:
         """Tracebacks and errors the server logged (one line each)."""

@@ -7,7 +7,6 @@ validation failure is a `ValueError` whose message is one line fit to show a per
 from __future__ import annotations
 
 import csv
-import io
 import re
 import unicodedata
 from dataclasses import dataclass

@@ -224,11 +224,12 @@ def pick(label: str, key: str, **params: str) -> None:
 
 
 class Source:
-    """The reads of one page run. Each uncached read opens a connection and closes it at once: DuckDB locks
-    the file against every other process while any connection is open, and a page that held one while it
-    rendered left a sync in another process (cron, a second replica) almost no moment to write (the load
-    test measured 1 free moment in 79 tries with 50 viewers). Version probes are shared by all sessions for
-    `PROBE_FRESH_SECONDS`, so a crowd of viewers opens the file about once a second, not once a view.
+    """The reads of one page run. DuckDB locks the file against every other process while any connection is
+    open, and a page that opened one on every view left a sync in another process (cron, a second replica)
+    almost no moment to write (the load test measured 1 free moment in 79 tries with 50 viewers). So the
+    version probes close their connection at once and are shared by all sessions for `PROBE_FRESH_SECONDS`:
+    a crowd of viewers opens the file about once a second, not once a view. Only a run with cache misses
+    (new data, new filters) keeps one connection for its reads, closed at the end of `web.source`.
 
     Another process (a cron `sync --all`) can hold the database file while it loads a download. A page
     waits at most `PAGE_BUSY_SECONDS` for it, then answers its probes with the versions it saw last, so
@@ -300,10 +301,7 @@ def forget_probes() -> None:
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
 def _cached_read(name: str, db_key: str, version: Any, args: tuple, _reader: Callable[..., Any],
                  _source: Source) -> Any:
-    try:
-        return _reader(_source.connection(), *args)
-    finally:
-        _source.close()
+    return _reader(_source.connection(), *args)
 
 
 @contextlib.contextmanager

@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from mlbattle import db, demo, registry, samples
 from mlbattle.settings import Settings
-from tests.browser_support import (CHROMIUM, CHROMIUM_ARGS, VIEWPORT, StreamlitServer, full_page_screenshot,
+from tests.browser_support import (CHROMIUM, CHROMIUM_ARGS, VIEWPORT, AppServer, full_page_screenshot,
                                    require_chromium, streamlit_server, wait_until_idle)
 from tests.kaggle_stand_in import DOWNLOAD_LEADERBOARD, KaggleStandIn
 
@@ -54,7 +54,7 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 @contextmanager
-def explained(server: StreamlitServer) -> Iterator[None]:
+def explained(server: AppServer) -> Iterator[None]:
     """Whatever fails in the browser, show what the app printed (tracebacks land there, not in the page)."""
     try:
         yield
@@ -100,7 +100,7 @@ def cells(row: Locator) -> list[str]:
 
 
 @pytest.fixture
-def demo_app(app_env: dict[str, str], tmp_path: Path) -> Iterator[StreamlitServer]:
+def demo_app(app_env: dict[str, str], tmp_path: Path) -> Iterator[AppServer]:
     with streamlit_server({**app_env, "MLBATTLE_ADMIN_PASSWORD": PASSWORD}, tmp_path) as server:
         yield server
 
@@ -160,7 +160,7 @@ def test_demo_visitor_follows_the_navigation_to_a_leaderboard_and_the_event_stan
 
 
 class Organiser(NamedTuple):
-    server: StreamlitServer
+    server: AppServer
     rows: int  # in the stand-in's leaderboard file, benchmark included
     rank: int  # the registered participant's Kaggle rank in it
 

@@ -16,7 +16,6 @@ from streamlit.testing.v1 import AppTest
 
 from mlbattle import backup, db, reads, registry, samples, sync, web
 from mlbattle.registry import CompetitionFacts
-from tests import boards
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE_NAME = "**Bold** <img src=x onerror=alert(1)> $x$ :red[y]"
@@ -605,7 +604,7 @@ def test_wrong_passwords_from_one_address_lock_out_its_new_sessions_too(data, ad
     monkeypatch.setattr(web, "_client_address", lambda: "203.0.113.7")
     monkeypatch.setattr(web, "_client_failures", {})
     for _ in range(web.MAX_FAILURES):
-        at = login(app("pages/admin.py"), "wrong")
+        login(app("pages/admin.py"), "wrong")
     fresh = login(app("pages/admin.py"), admin)
     assert "Too many wrong passwords" in said(fresh, "error") and not web.is_admin(web.load_settings())
     monkeypatch.setattr(web, "_client_address", lambda: "198.51.100.9")
