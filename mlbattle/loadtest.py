@@ -247,8 +247,8 @@ def parse_cache_memory(text: str) -> dict[str, float]:
     return dict(found.most_common())
 
 
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU time (user and system) a process and its living children have used so far."""
+def _tree_total(pid: int, measure: Any) -> float:
+    """`measure(process)` summed over a process and its living children (0 once it is gone)."""
     import psutil
 
     try:
@@ -259,29 +259,20 @@ def tree_cpu_seconds(pid: int) -> float:
     total = 0.0
     for member in members:
         try:
-            times = member.cpu_times()
-            total += times.user + times.system
+            total += measure(member)
         except psutil.NoSuchProcess:
             pass
     return total
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children, in MB (0 once it is gone)."""
-    import psutil
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) a process and its living children have used so far."""
+    return _tree_total(pid, lambda process: sum(process.cpu_times()[:2]))
 
-    try:
-        root = psutil.Process(pid)
-        members = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0.0
-    total = 0
-    for member in members:
-        try:
-            total += member.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
-    return total / 2**20
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB."""
+    return _tree_total(pid, lambda process: process.memory_info().rss) / 2**20
 
 
 class RssSampler:
