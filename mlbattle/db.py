@@ -73,7 +73,7 @@ def _remote(settings: Settings) -> duckdb.DuckDBPyConnection:
                 config["motherduck_token"] = settings.motherduck_token
             _remotes[settings.db] = duckdb.connect(settings.db, config=config)
         else:
-            base = duckdb.connect(":memory:", config={**config, **_postgres_extension(settings)})
+            base = duckdb.connect(":memory:", config={**config, **_postgres_extension()})
             base.execute("LOAD postgres")
             base.execute(f"ATTACH {_sql_literal(settings.db)} AS store (TYPE postgres)")
             _remotes[settings.db] = base
@@ -85,7 +85,7 @@ def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _postgres_extension(settings: Settings) -> dict[str, object]:
+def _postgres_extension() -> dict[str, object]:
     """Use the extension shipped on PyPI (duckdb-extension-postgres) when present, so no download is needed.
 
     DuckDB looks for it as <dir>/v<version>/<platform>/postgres_scanner.duckdb_extension; without the
@@ -100,7 +100,7 @@ def _postgres_extension(settings: Settings) -> dict[str, object]:
     if not source.is_file():
         return {}
     platform = duckdb.sql("PRAGMA platform").fetchone()[0]
-    folder = settings.data_dir / "duckdb_extensions"
+    folder = Path.home() / ".duckdb" / "extensions"  # where DuckDB itself installs extensions
     target = folder / f"v{duckdb.__version__}" / platform / "postgres_scanner.duckdb_extension"
     if not target.is_file() or target.stat().st_size != source.stat().st_size:
         target.parent.mkdir(parents=True, exist_ok=True)

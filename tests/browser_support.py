@@ -7,6 +7,7 @@ through `mlbattle.app_server`, the same runner the load test uses.
 from __future__ import annotations
 
 import os
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -17,7 +18,9 @@ from playwright.sync_api import Page, expect
 from mlbattle.app_server import AppServer
 
 ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "tests" / "artifacts"
+# Screenshots go to a temporary folder (a test run leaves nothing in the tree); set MLBATTLE_SCREENSHOTS to
+# keep them somewhere else, e.g. `MLBATTLE_SCREENSHOTS=docs python -m pytest tests/test_browser.py`.
+ARTIFACTS = Path(os.environ.get("MLBATTLE_SCREENSHOTS") or Path(tempfile.gettempdir()) / "mlbattle-screenshots")
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-quic", "--no-first-run", "--disable-sync"]

@@ -4,7 +4,7 @@ Two journeys: a visitor on the demo (no Kaggle credentials, empty database) foll
 leaderboard and an event's standings; an organiser logs in, finds a competition in the stand-in Kaggle's
 search, imports it into an event, syncs it again, and sees the registered participant on its leaderboard.
 Streamlit's tables are drawn on a canvas; the rows are read from the accessible table the grid keeps inside
-it. Screenshots land in tests/artifacts/ (git-ignored) for people to look at.
+it. Screenshots land in a temporary folder (or in $MLBATTLE_SCREENSHOTS) for people to look at.
 """
 
 from __future__ import annotations
