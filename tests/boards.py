@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+import io
+import zipfile
 import zlib
 
 import pandas as pd
@@ -36,3 +38,12 @@ def zip_with_csv(slug: str, csv_text: str | bytes) -> bytes:
     """A zip around any CSV text, for files Kaggle would never send."""
     data = csv_text.encode("utf-8-sig") if isinstance(csv_text, str) else csv_text
     return samples.leaderboard_zip(slug, data)
+
+
+def zip_members(members: dict[str, bytes]) -> bytes:
+    """A zip holding exactly these members, for archives no real download would be."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()

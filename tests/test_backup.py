@@ -21,6 +21,7 @@ from mlbattle import settings as settings_module
 from mlbattle.backup import BackupError
 from mlbattle.registry import CompetitionFacts
 from mlbattle.settings import Settings
+from tests.boards import zip_members
 
 PROJECT = Path(__file__).resolve().parent.parent
 PEOPLE = ["alice", "Bob", "carol.k", "dan-9", "eve_x"]
@@ -104,14 +105,6 @@ def _members(data: bytes) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-def _zip(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, payload in members.items():
-            archive.writestr(name, payload)
-    return buffer.getvalue()
-
-
 def _rebuild(data: bytes, *, replace: dict[str, bytes | None] | None = None,
              edit: Callable[[dict], None] | None = None, rehash: bool = False) -> bytes:
     """A variant of a good backup: members replaced or dropped, the manifest edited, hashes recomputed."""
@@ -130,7 +123,7 @@ def _rebuild(data: bytes, *, replace: dict[str, bytes | None] | None = None,
     if edit:
         edit(manifest)
     members["manifest.json"] = json.dumps(manifest).encode()
-    return _zip(members)
+    return zip_members(members)
 
 
 def _parquet(table: pa.Table) -> bytes:
@@ -258,7 +251,7 @@ def _rebuild_raw(data: bytes, *, drop: str | None = None, put: dict[str, bytes] 
     if drop:
         members.pop(drop)
     members.update(put or {})
-    return _zip(members)
+    return zip_members(members)
 
 
 def _duplicated_participants(good: bytes) -> bytes:

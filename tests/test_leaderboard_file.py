@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 
 import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
 from mlbattle import db, queries, reads, registry, sync
 from mlbattle.leaderboard_file import LeaderboardFileError, extract_csv
-from tests.boards import zip_of, zip_with_csv
+from tests.boards import zip_members, zip_of, zip_with_csv
 
 SLUG = "file-cup"
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def _extract(tmp_path, data: bytes, max_bytes: int = 10_000_000):
@@ -49,15 +39,15 @@ def test_private_leaderboard_file_name_is_accepted(tmp_path):
         (b"<!DOCTYPE html><html><body>Sign in</body></html>", "web page"),
         (b"", "empty"),
         (b"PK\x03\x04 this is not really a zip", "not a zip"),
-        (_zip({}), "empty"),
-        (_zip({"a.csv": b"x", "b.csv": b"y"}), "2 files"),
-        (_zip({"../../evil.csv": b"Rank\n"}), "outside its folder"),
-        (_zip({"/etc/evil.csv": b"Rank\n"}), "outside its folder"),
-        (_zip({"leaderboard.exe": b"MZ"}), "not a CSV"),
-        (_zip({"a.csv": b""}), "no header"),
-        (_zip({"a.csv": b"\xff\xfeR\x00a\x00n\x00k\x00"}), "not UTF-8"),
-        (_zip({"a.csv": b"foo,bar\r\n1,2\r\n"}), "expected Kaggle's"),
-        (_zip({"a.csv": b"TeamName,Score,Score\r\n"}), "twice"),
+        (zip_members({}), "empty"),
+        (zip_members({"a.csv": b"x", "b.csv": b"y"}), "2 files"),
+        (zip_members({"../../evil.csv": b"Rank\n"}), "outside its folder"),
+        (zip_members({"/etc/evil.csv": b"Rank\n"}), "outside its folder"),
+        (zip_members({"leaderboard.exe": b"MZ"}), "not a CSV"),
+        (zip_members({"a.csv": b""}), "no header"),
+        (zip_members({"a.csv": b"\xff\xfeR\x00a\x00n\x00k\x00"}), "not UTF-8"),
+        (zip_members({"a.csv": b"foo,bar\r\n1,2\r\n"}), "expected Kaggle's"),
+        (zip_members({"a.csv": b"TeamName,Score,Score\r\n"}), "twice"),
     ],
 )
 def test_bad_downloads_are_refused_with_a_reason(tmp_path, data, reason):
