@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Callable
 
 import pytest
 from hypothesis import settings as hypothesis_settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from mlbattle import settings as settings_module
 from mlbattle.settings import Settings
 from tests.kaggle_stand_in import KaggleStandIn, stand_in_env
 
-# No example database in the working tree: a test run leaves nothing behind.
+# Hypothesis keeps examples and caches in ./.hypothesis; a test run leaves nothing in the working tree.
+set_hypothesis_home_dir(str(Path(tempfile.gettempdir()) / "mlbattle-hypothesis"))
 hypothesis_settings.register_profile("mlbattle", database=None)
 hypothesis_settings.load_profile("mlbattle")
 
