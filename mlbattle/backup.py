@@ -80,7 +80,7 @@ def write_backup(settings: Settings, path: Path) -> str:
         raise BackupError(f"{target} is a folder; give a file name such as backup.zip")
     if not target.parent.is_dir():
         raise BackupError(f"the folder {target.parent} does not exist")
-    with tempfile.TemporaryDirectory(prefix="backup-", dir=_scratch(settings)) as folder:
+    with tempfile.TemporaryDirectory(prefix="backup-", dir=settings.scratch_folder()) as folder:
         partial = Path(folder) / "backup.zip"
         with db.connect(settings) as con, zipfile.ZipFile(partial, "w") as archive:
             counts = _dump(con, archive, scratch=Path(folder))
@@ -154,7 +154,7 @@ def restore_backup(settings: Settings, path: Path) -> str:
     source = Path(path)
     if not source.is_file():
         raise BackupError(f"{source} does not exist")
-    with tempfile.TemporaryDirectory(prefix="restore-", dir=_scratch(settings)) as folder:
+    with tempfile.TemporaryDirectory(prefix="restore-", dir=settings.scratch_folder()) as folder:
         with _open_zip(source, str(source)) as archive, _checked(archive, scratch=Path(folder)) as checked:
             with db.connect(settings) as con:
                 counts = _replace(con, checked)
@@ -356,12 +356,6 @@ def describe(counts: dict[str, int]) -> str:
         count = counts.get(table, 0)
         parts.append(f"{count:,} {one if count == 1 else many}")
     return ", ".join(parts)
-
-
-def _scratch(settings: Settings) -> Path:
-    folder = settings.data_dir / "tmp"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def _spool(scratch: Path | None) -> tempfile.SpooledTemporaryFile:

@@ -62,6 +62,12 @@ class Settings:
             return Path(self.db).resolve().parent
         return PROJECT_DIR / "data"
 
+    def scratch_folder(self) -> Path:
+        """Where downloads and backups are unpacked: inside the app's data folder, never the system's /tmp."""
+        folder = self.data_dir / "tmp"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
     @property
     def is_local_db(self) -> bool:
         return not self.db.startswith(("postgres://", "postgresql://", "md:"))
@@ -84,8 +90,11 @@ def read_secrets(paths: list[Path] | None = None) -> dict[str, Any]:
 
 
 DECLARED_SETUP = PROJECT_DIR / "data" / "event.toml"
-DECLARABLE = ("sync_interval", "auto_sync", "stall_timeout", "total_timeout", "retries", "min_request_gap",
-              "db_busy_timeout")
+# Non-secret settings a repository file may hold, with the smallest value each accepts (None: a switch).
+DECLARABLE: dict[str, float | None] = {
+    "sync_interval": 0.0, "auto_sync": None, "stall_timeout": 0.1, "total_timeout": 0.1, "retries": 0.0,
+    "min_request_gap": 0.0, "db_busy_timeout": 0.0,
+}
 
 
 def read_declared(path: Path = DECLARED_SETUP) -> dict[str, Any]:

@@ -61,7 +61,7 @@ from typing import Any, Mapping
 import duckdb
 from . import db, imports, kaggle_client, locks, queries, reads, registry, sync
 from .registry import CompetitionFacts
-from .settings import PROJECT_DIR, Settings
+from .settings import DECLARABLE, PROJECT_DIR, Settings
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +74,6 @@ MAX_FILE_BYTES = 20 * 1024**2
 EVENT_KEYS = ("slug", "title", "start", "end", "description", "competitions")
 COMPETITION_KEYS = ("slug", "url", "status", "auto_sync", "direction", "worst", "best", "points", "title",
                     "metric", "deadline")
-# Non-secret settings a repository file may hold, with the smallest value each accepts (None: a switch).
-SETTINGS_KEYS: dict[str, float | None] = {
-    "sync_interval": 0.0, "auto_sync": None, "stall_timeout": 0.1, "total_timeout": 0.1, "retries": 0.0,
-    "min_request_gap": 0.0, "db_busy_timeout": 0.0,
-}
 SECRET_KEYS = ("admin_password", "kaggle_username", "kaggle_key", "kaggle_api_token", "kaggle", "motherduck_token")
 
 
@@ -327,9 +322,9 @@ def _settings(table: Any, source: str) -> dict[str, Any]:
         if key.lower() in SECRET_KEYS:
             raise _fail(source, "[settings]", f"{key} is a secret: put it in the environment or "
                                               ".streamlit/secrets.toml, never in a file in the repository")
-        if key not in SETTINGS_KEYS:
-            raise _fail(source, "[settings]", f"unknown key {key!r} (known: {', '.join(SETTINGS_KEYS)})")
-        minimum = SETTINGS_KEYS[key]
+        if key not in DECLARABLE:
+            raise _fail(source, "[settings]", f"unknown key {key!r} (known: {', '.join(DECLARABLE)})")
+        minimum = DECLARABLE[key]
         if minimum is None:
             if not isinstance(value, bool):
                 raise _fail(source, "[settings]", f"{key} must be true or false")

@@ -42,10 +42,6 @@ class SyncResult:
     seconds: float = 0.0
     error: str | None = None
 
-    @property
-    def ok(self) -> bool:
-        return self.outcome in SUCCESS or self.outcome in ("fresh", "busy")
-
     def _matched(self) -> str:
         return f"{self.matched} participant{'' if self.matched == 1 else 's'} matched"
 
@@ -67,12 +63,6 @@ class SyncResult:
 
 def kaggle_fetch(settings: Settings) -> Fetch:
     return lambda slug, folder: kaggle_client.download_leaderboard(slug, folder, settings)
-
-
-def _scratch(settings: Settings) -> Path:
-    folder = settings.data_dir / "tmp"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def is_stale(last_attempt_at: datetime | None, settings: Settings, at: datetime | None = None) -> bool:
@@ -124,7 +114,7 @@ def _run(slug: str, settings: Settings, trigger: str, fetch: Fetch, metric: str 
     run = loader.Run(uuid.uuid4().hex, slug, trigger, clock())
     began = time.perf_counter()
     try:
-        with tempfile.TemporaryDirectory(prefix="sync-", dir=_scratch(settings)) as folder:
+        with tempfile.TemporaryDirectory(prefix="sync-", dir=settings.scratch_folder()) as folder:
             zip_path = fetch(slug, Path(folder))
             csv_file = extract_csv(zip_path, Path(folder), settings.max_download_bytes)
             with db.connect(settings) as con:
