@@ -1,8 +1,9 @@
-"""A downloaded leaderboard zip to one checked CSV on disk, ready for DuckDB's CSV reader.
+"""A downloaded leaderboard zip to one checked CSV in memory, ready for the parser.
 
 The zip is distrusted: it may be an HTML error page, corrupt, empty, hold several files, name a path
-that escapes its folder, or inflate far past any leaderboard. The one CSV is copied out under a fixed
-name, hashed on the way, and its header is classified as Kaggle's current or older layout.
+that escapes its folder, or inflate far past any leaderboard. The one CSV is read out within the size
+cap, hashed on the way, and its header is classified as Kaggle's current or older layout. It is written
+to disk (under a fixed name, in the sync's temporary folder) only if DuckDB's CSV reader needs it.
 """
 
 from __future__ import annotations
@@ -39,11 +40,18 @@ class LeaderboardFileError(ValueError):
 
 @dataclass(frozen=True)
 class LeaderboardCsv:
-    path: Path
+    data: bytearray
+    folder: Path
     sha256: str
     columns: tuple[str, ...]
     positions: dict[str, int | None] = field(default_factory=dict)
     ignored: tuple[str, ...] = ()
+
+    def written(self) -> Path:
+        """The CSV as a file in the sync's temporary folder, for readers that take a path."""
+        path = self.folder / "leaderboard.csv"
+        path.write_bytes(self.data)
+        return path
 
     @property
     def kind(self) -> str:
@@ -80,12 +88,12 @@ def _member(archive: zipfile.ZipFile) -> zipfile.ZipInfo:
 
 
 def extract_csv(zip_path: Path, folder: Path, max_bytes: int) -> LeaderboardCsv:
-    """Copy the zip's one CSV to `folder/leaderboard.csv`, hashing it; refuse anything else."""
+    """Read the zip's one CSV into memory, hashing it; refuse anything else."""
     with zip_path.open("rb") as raw:
         head = raw.read(64)
     if not zipfile.is_zipfile(zip_path):
         raise LeaderboardFileError(_describe_non_zip(head))
-    target = folder / "leaderboard.csv"
+    data = bytearray()
     digest = hashlib.sha256()
     try:
         with zipfile.ZipFile(zip_path) as archive:
@@ -94,25 +102,21 @@ def extract_csv(zip_path: Path, folder: Path, max_bytes: int) -> LeaderboardCsv:
                 raise LeaderboardFileError(
                     f"the leaderboard inflates to {info.file_size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit"
                 )
-            written = 0
-            with archive.open(info) as source, target.open("wb") as out:
+            with archive.open(info) as source:
                 while chunk := source.read(_CHUNK):
-                    written += len(chunk)
-                    if written > max_bytes:
+                    if len(data) + len(chunk) > max_bytes:
                         raise LeaderboardFileError(f"the leaderboard inflates past the {max_bytes / 1e6:.0f} MB limit")
                     digest.update(chunk)
-                    out.write(chunk)
+                    data += chunk
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, NotImplementedError) as exc:
         raise LeaderboardFileError(f"the zip is corrupt: {' '.join(str(exc).split())[:120]}") from None
-    columns = read_header(target)
+    columns = read_header(bytes(data[:_HEADER_LIMIT]))
     positions, ignored = classify(columns)
-    return LeaderboardCsv(target, digest.hexdigest(), columns, positions, ignored)
+    return LeaderboardCsv(data, folder, digest.hexdigest(), columns, positions, ignored)
 
 
-def read_header(path: Path) -> tuple[str, ...]:
+def read_header(head: bytes) -> tuple[str, ...]:
     """The CSV's column names, BOM removed; the header must be valid UTF-8 and fit in 64 KB."""
-    with path.open("rb") as source:
-        head = source.read(_HEADER_LIMIT)
     line = head.split(b"\n", 1)[0]
     if not line.strip():
         raise LeaderboardFileError("the leaderboard CSV is empty: no header row")

@@ -1,7 +1,9 @@
-"""Load one checked CSV into the store: stage with DuckDB's CSV reader, validate, then swap in one transaction.
+"""Load one checked CSV into the store: parse it into Arrow, compare it with the stored board, write the
+difference in one transaction.
 
-Everything that can fail (parsing, validation) happens on temporary tables before the transaction, and
-the swap itself is one transaction, so the previous leaderboard survives any failure exactly as it was.
+Parsing and checking happen before the transaction, and the write itself is one transaction, so the
+previous leaderboard survives any failure exactly as it was. Only rows whose content changed (and rows
+that are gone) are rewritten: the stored board ends equal to the download, at a fraction of the writes.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ from datetime import datetime
 
 import duckdb
 
-from . import queries
+from . import parse, queries
 from .db import transaction
-from .leaderboard_file import LeaderboardCsv, LeaderboardFileError
+from .leaderboard_file import LeaderboardCsv
 
 _LOWER_HINTS = re.compile(r"error|loss|rmse|mae|mse|rmsle|mape|wape|distance|deviance|brier|log", re.IGNORECASE)
 
@@ -37,6 +39,7 @@ class LoadResult:
     removed: int = 0
     direction: str | None = None
     note: str | None = None
+    rewritten: int = 0  # stored rows replaced: the changed ones, not the whole board
 
 
 def direction_from_metric(metric: str | None) -> str:
@@ -44,60 +47,38 @@ def direction_from_metric(metric: str | None) -> str:
     return "lower" if metric and _LOWER_HINTS.search(metric) else "higher"
 
 
-def _csv_error(exc: duckdb.Error) -> LeaderboardFileError:
-    """DuckDB's CSV errors span many lines and quote the row; keep the line number and the cause."""
-    text = str(exc)
-    line = re.search(r"CSV Error on Line: (\d+)", text)
-    cause = re.search(r"^(Expected Number of Columns.*|.*unterminated quote.*|Invalid unicode.*)$", text,
-                      re.MULTILINE | re.IGNORECASE)
-    detail = cause.group(1) if cause else text.splitlines()[0]
-    where = f" at line {line.group(1)}" if line else ""
-    return LeaderboardFileError(f"the CSV is malformed{where}: {detail.strip()[:160]}")
-
-
-def stage(con: duckdb.DuckDBPyConnection, csv_file: LeaderboardCsv) -> tuple[int, str | None]:
-    """Parse into temporary tables and validate; returns (row count, direction the file shows)."""
-    try:
-        con.execute(queries.read_csv_statement(len(csv_file.columns)), [str(csv_file.path)])
-    except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
-        raise _csv_error(exc) from None
-    con.execute(queries.typed_stage_statement(csv_file.positions))
-    bad = con.execute(queries.FIRST_BAD_VALUE).fetchone()
-    if bad:
-        position, what, text = bad
-        kind = "a number" if what == "score" else "a whole number"
-        raise LeaderboardFileError(f"row {position} has a {what} that is not {kind}: {text[:40]!r}")
-    con.execute(queries.STAGE_MEMBERS_FROM_COLUMN if csv_file.has_members else queries.STAGE_MEMBERS_FROM_TEAM_NAME)
-    rows = con.execute(queries.STAGED_COUNT).fetchone()[0]
-    direction = con.execute(queries.STAGED_DIRECTION).fetchone()[0]
-    return rows, direction
-
-
 def load(
     con: duckdb.DuckDBPyConnection, run: Run, csv_file: LeaderboardCsv, metric: str | None, finished: datetime
 ) -> LoadResult:
-    """Replace the competition's leaderboard with the staged one, or record an unchanged run."""
+    """Bring the competition's stored leaderboard to the download's, or record an unchanged run."""
     note = f"ignored unknown columns: {', '.join(csv_file.ignored)}"[:200] if csv_file.ignored else None
-    previous = con.execute(queries.CONTENT_HASH, [run.slug]).fetchone()
+    previous = con.execute(queries.LOADED_STATE, [run.slug]).fetchone()
     if previous and previous[0] == csv_file.sha256:
         matched = con.execute(queries.MATCHED_COUNT, [run.slug]).fetchone()[0]
         result = LoadResult("unchanged", rows=None, matched=matched, note=note)
         record_run(con, run, result, finished, csv_file.sha256)
         return result
-    rows, direction = stage(con, csv_file)
-    direction = direction or direction_from_metric(metric)
+    staged = parse.rows(con, csv_file)
+    con.register("staged", staged)
+    rows = staged.num_rows
+    direction = con.execute(queries.STAGED_DIRECTION).fetchone()[0] or direction_from_metric(metric)
     created, updated, removed = con.execute(queries.CHANGE_COUNTS, [run.slug]).fetchone()
+    # Members come from another column in the older layout: a switch of layout rewrites every row.
+    rewritten = con.execute(queries.STAGE_CHANGED_POSITIONS,
+                            [run.slug, previous is None or previous[1] != csv_file.kind]).fetchone()[0]
     outcome = "created" if previous is None or previous[0] is None else "updated"
+    members = queries.INSERT_CHANGED_MEMBERS_FROM_COLUMN if csv_file.has_members else (
+        queries.INSERT_CHANGED_MEMBERS_FROM_TEAM_NAME)
     with transaction(con):
-        con.execute(queries.DELETE_ROWS, [run.slug])
-        con.execute(queries.INSERT_ROWS, [run.slug])
-        con.execute(queries.DELETE_MEMBERS, [run.slug])
-        con.execute(queries.INSERT_MEMBERS, [run.slug])
-        con.execute(queries.INSERT_HISTORY, [run.slug, run.id, finished])
-        matched = con.execute(queries.MATCHED_COUNT, [run.slug]).fetchone()[0]
+        con.execute(queries.DELETE_CHANGED_ROWS, [run.slug, rows])
+        con.execute(queries.INSERT_CHANGED_ROWS, [run.slug])
+        con.execute(queries.DELETE_CHANGED_MEMBERS, [run.slug, rows])
+        con.execute(members, [run.slug])
+        matched = con.execute(queries.INSERT_HISTORY, [run.slug, run.id, finished]).fetchone()[0]
         con.execute(queries.SET_LOADED, [csv_file.sha256, direction, csv_file.kind, rows, run.slug])
-        result = LoadResult(outcome, rows, matched, created, updated, removed, direction, note)
+        result = LoadResult(outcome, rows, matched, created, updated, removed, direction, note, rewritten)
         record_run(con, run, result, finished, csv_file.sha256)
+    con.unregister("staged")
     return result
 
 

@@ -102,7 +102,7 @@ def read_csv_statement(column_count: int) -> str:
 
 
 def typed_stage_statement(positions: dict[str, int | None]) -> str:
-    """Typed rows in file order, keeping the raw score and rank text only to name a bad value.
+    """Typed columns in file order, keeping the raw score and rank text only to name a bad value.
 
     `positions` maps our names to CSV column indexes (or None); the statement's shape comes from those
     integers alone.
@@ -114,17 +114,16 @@ def typed_stage_statement(positions: dict[str, int | None]) -> str:
 
     rank, score = col("rank"), col("score")
     return f"""
-        CREATE OR REPLACE TEMP TABLE staged_rows AS
+        CREATE OR REPLACE TEMP TABLE staged_typed AS
         SELECT
             CAST(rowid + 1 AS INTEGER) AS position,
-            coalesce(TRY_CAST(trim({rank}) AS INTEGER), CAST(rowid + 1 AS INTEGER)) AS kaggle_rank,
+            TRY_CAST(trim({rank}) AS INTEGER) AS rank,
             {col('team_id')} AS team_id,
-            coalesce({col('team_name')}, '') AS team_name,
-            TRY_CAST({col('submitted')} AS TIMESTAMP) AS last_submission,
+            {col('team_name')} AS team_name,
+            TRY_CAST({col('submitted')} AS TIMESTAMP) AS submitted,
             TRY_CAST(trim({score}) AS DOUBLE) AS score,
             TRY_CAST(trim({col('submission_count')}) AS INTEGER) AS submission_count,
             {col('members')} AS members,
-            coalesce(TRY_CAST(trim({rank}) AS INTEGER) = 0, false) AS is_benchmark,
             {rank} AS rank_text,
             {score} AS score_text
         FROM staged_raw"""
@@ -136,35 +135,27 @@ FIRST_BAD_VALUE = """
            ELSE rank_text END
     FROM (SELECT position, score_text, rank_text,
                  score IS NULL AND nullif(trim(score_text), '') IS NOT NULL AS bad_score,
-                 rank_text IS NOT NULL AND TRY_CAST(trim(rank_text) AS INTEGER) IS NULL AS bad_rank
-          FROM staged_rows)
+                 rank_text IS NOT NULL AND rank IS NULL AS bad_rank
+          FROM staged_typed)
     WHERE bad_score OR bad_rank
     ORDER BY position LIMIT 1"""
 
-# Rule 1: members' usernames, or the team name where the file has no member column; rule 2: no benchmarks.
-STAGE_MEMBERS_FROM_COLUMN = """
-    CREATE OR REPLACE TEMP TABLE staged_members AS
-    SELECT DISTINCT position, lower(trim(name)) AS username_key
-    FROM (SELECT position, unnest(string_split(members, ',')) AS name FROM staged_rows WHERE NOT is_benchmark)
-    WHERE trim(name) <> ''"""
+TYPED_STAGE_ROWS = """
+    SELECT rank, team_id, team_name, submitted, score, submission_count, members FROM staged_typed ORDER BY position"""
 
-STAGE_MEMBERS_FROM_TEAM_NAME = """
-    CREATE OR REPLACE TEMP TABLE staged_members AS
-    SELECT position, lower(trim(team_name)) AS username_key FROM staged_rows
-    WHERE NOT is_benchmark AND trim(team_name) <> ''"""
-
-STAGED_COUNT = "SELECT count(*) FROM staged_rows"
+# `staged` is the parsed download (an Arrow table registered on the connection), in kaggle_rows' shape.
 
 # Scores that grow with rank mean lower is better; NULL when the file cannot tell.
 STAGED_DIRECTION = """
     SELECT CASE WHEN c IS NULL OR isnan(c) THEN NULL WHEN c > 0 THEN 'lower' WHEN c < 0 THEN 'higher' END
-    FROM (SELECT corr(kaggle_rank, score) AS c FROM staged_rows WHERE NOT is_benchmark AND score IS NOT NULL)"""
+    FROM (SELECT corr(kaggle_rank, score) AS c FROM staged WHERE NOT is_benchmark AND score IS NOT NULL)"""
 
+# Teams new, changed (rank, score or submission count) and gone, by Kaggle's team id (else the team name).
 CHANGE_COUNTS = """
     WITH old AS (
         SELECT coalesce(team_id, team_name) AS k, kaggle_rank, score, submission_count
         FROM kaggle_rows WHERE competition_slug = ?),
-    new AS (SELECT coalesce(team_id, team_name) AS k, kaggle_rank, score, submission_count FROM staged_rows)
+    new AS (SELECT coalesce(team_id, team_name) AS k, kaggle_rank, score, submission_count FROM staged)
     SELECT
         count(*) FILTER (WHERE old.k IS NULL) AS created,
         count(*) FILTER (WHERE old.k IS NOT NULL AND new.k IS NOT NULL AND (
@@ -173,21 +164,54 @@ CHANGE_COUNTS = """
         count(*) FILTER (WHERE new.k IS NULL) AS removed
     FROM old FULL OUTER JOIN new ON old.k = new.k"""
 
-DELETE_ROWS = "DELETE FROM kaggle_rows WHERE competition_slug = ?"
-INSERT_ROWS = """
-    INSERT INTO kaggle_rows
-    SELECT ?, position, kaggle_rank, team_id, team_name, last_submission, score, submission_count, members,
-           is_benchmark
-    FROM staged_rows"""
-DELETE_MEMBERS = "DELETE FROM kaggle_members WHERE competition_slug = ?"
-INSERT_MEMBERS = "INSERT INTO kaggle_members SELECT ?, position, username_key FROM staged_members"
+# The positions whose stored row differs from the download's in any column (or all of them, when the second
+# parameter is true): only these rows and their members are rewritten. A live leaderboard changes a few
+# rows between syncs, so the write is a few rows, not the whole board.
+STAGE_CHANGED_POSITIONS = """
+    CREATE OR REPLACE TEMP TABLE changed AS
+    SELECT s.position
+    FROM staged s LEFT JOIN (SELECT * FROM kaggle_rows WHERE competition_slug = ?) k ON k.position = s.position
+    WHERE ? OR k.position IS NULL
+       OR k.kaggle_rank IS DISTINCT FROM s.kaggle_rank OR k.team_id IS DISTINCT FROM s.team_id
+       OR k.team_name IS DISTINCT FROM s.team_name OR k.last_submission IS DISTINCT FROM s.last_submission
+       OR k.score IS DISTINCT FROM s.score OR k.submission_count IS DISTINCT FROM s.submission_count
+       OR k.members IS DISTINCT FROM s.members OR k.is_benchmark IS DISTINCT FROM s.is_benchmark"""
 
+# Parameters: slug, the download's row count (rows past it are gone).
+DELETE_CHANGED_ROWS = """
+    DELETE FROM kaggle_rows
+    WHERE competition_slug = $1 AND (position > $2 OR position IN (SELECT position FROM changed))"""
+DELETE_CHANGED_MEMBERS = """
+    DELETE FROM kaggle_members
+    WHERE competition_slug = $1 AND (position > $2 OR position IN (SELECT position FROM changed))"""
+INSERT_CHANGED_ROWS = """
+    INSERT INTO kaggle_rows
+    SELECT ?, s.position, s.kaggle_rank, s.team_id, s.team_name, s.last_submission, s.score, s.submission_count,
+           s.members, s.is_benchmark
+    FROM staged s SEMI JOIN changed c ON c.position = s.position"""
+
+# Rule 1: members' usernames, or the team name where the file has no member column; rule 2: no benchmarks.
+INSERT_CHANGED_MEMBERS_FROM_COLUMN = """
+    INSERT INTO kaggle_members
+    SELECT DISTINCT ?, position, lower(trim(name))
+    FROM (SELECT s.position, unnest(string_split(s.members, ',')) AS name
+          FROM staged s SEMI JOIN changed c ON c.position = s.position WHERE NOT s.is_benchmark)
+    WHERE trim(name) <> ''"""
+INSERT_CHANGED_MEMBERS_FROM_TEAM_NAME = """
+    INSERT INTO kaggle_members
+    SELECT ?, s.position, lower(trim(s.team_name))
+    FROM staged s SEMI JOIN changed c ON c.position = s.position
+    WHERE NOT s.is_benchmark AND trim(s.team_name) <> ''"""
+
+# The snapshot of the matched rows, after the swap; its row count is the matched count.
+# Parameters: slug, sync id, synced at.
 INSERT_HISTORY = """
     INSERT INTO history
-    SELECT ?, ?, ?, p.username_key, r.team_name, r.kaggle_rank, r.score, r.submission_count
-    FROM staged_rows r
-    JOIN staged_members m ON m.position = r.position
-    JOIN participants p ON p.username_key = m.username_key"""
+    SELECT $1, $2, $3, m.username_key, s.team_name, s.kaggle_rank, s.score, s.submission_count
+    FROM kaggle_members m
+    JOIN participants p ON p.username_key = m.username_key
+    JOIN staged s ON s.position = m.position
+    WHERE m.competition_slug = $1"""
 
 SET_LOADED = """
     UPDATE competitions SET content_hash = ?, inferred_direction = ?, file_kind = ?, kaggle_team_count = ?
@@ -198,7 +222,7 @@ INSERT_RUN = """
                            created, updated, removed, duration_ms, content_hash, error)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
-CONTENT_HASH = "SELECT content_hash FROM competitions WHERE slug = ?"
+LOADED_STATE = "SELECT content_hash, file_kind FROM competitions WHERE slug = ?"
 
 # What a sync needs before it downloads: does the competition exist, its metric, its last attempt.
 SYNC_STATE = """

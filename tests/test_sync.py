@@ -7,11 +7,17 @@ import sys
 import textwrap
 import threading
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from mlbattle import db, queries, reads, registry, sync
+from mlbattle import db, loader, queries, reads, registry, sync
+from mlbattle.leaderboard_file import extract_csv
+from mlbattle.settings import Settings
 from tests.boards import zip_of, zip_with_csv
 
 SLUG = "sync-cup"
@@ -232,3 +238,53 @@ def test_a_database_held_past_the_wait_fails_the_run_instead_of_raising(settings
     finally:
         child.wait(10)
     assert result.outcome == "failed" and "stayed busy" in result.error
+
+
+# ---------------------------------------------------------------- only changed rows are rewritten
+
+TEAMS = ["A", "B", "C", "D", "e e"]
+MEMBERS = ["ann", "ben", "ann, ben", "cy", "", " Dee ,x"]
+board_rows = st.lists(st.tuples(st.integers(0, 4), st.sampled_from(TEAMS), st.sampled_from([None, 0.5, 0.7, 0.9]),
+                                st.sampled_from(MEMBERS)), max_size=6)
+
+
+def stored_board(settings, slug=SLUG) -> tuple[list, list]:
+    with db.connect(settings) as con:
+        rows = con.execute("SELECT * EXCLUDE (competition_slug) FROM kaggle_rows WHERE competition_slug = ? "
+                           "ORDER BY position", [slug]).fetchall()
+        members = con.execute("SELECT position, username_key FROM kaggle_members WHERE competition_slug = ? "
+                              "ORDER BY ALL", [slug]).fetchall()
+    return rows, members
+
+
+@hypothesis_settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(boards=st.lists(st.tuples(board_rows, st.sampled_from(["current", "older"])), min_size=2, max_size=4))
+def test_a_board_synced_over_others_equals_the_board_loaded_fresh(tmp_path_factory, local_fetch, boards):
+    """Delta writes: whatever came before, the stored rows and members are exactly the last download's."""
+    folder = tmp_path_factory.mktemp("delta")
+    over, fresh = (Settings(db=str(folder / name)) for name in ("over.duckdb", "fresh.duckdb"))
+    for target in (over, fresh):
+        with db.connect(target) as con:
+            registry.add_competition(con, registry.CompetitionFacts(SLUG, "Delta Cup"))
+    for rows, header in boards:
+        sync.sync(SLUG, over, fetch=local_fetch({SLUG: zip_of(SLUG, rows, header=header)}))
+    rows, header = boards[-1]
+    sync.sync(SLUG, fresh, fetch=local_fetch({SLUG: zip_of(SLUG, rows, header=header)}))
+    assert stored_board(over) == stored_board(fresh)
+
+
+def test_an_update_rewrites_only_the_rows_that_changed(settings, tmp_path, competition):
+    def load(rows):
+        path = tmp_path / "download.zip"
+        path.write_bytes(zip_of(SLUG, rows))
+        run = loader.Run(uuid.uuid4().hex, SLUG, "test", registry.now())
+        with db.connect(settings) as con:
+            return loader.load(con, run, extract_csv(path, tmp_path, 10_000_000), None, registry.now())
+
+    many = [(i + 1, f"T{i}", 1 - i / 100, f"u{i}") for i in range(50)]
+    assert load(many).rewritten == 50
+    changed = [*many[:10], (11, "T10", 0.5, "u10, ann"), *many[11:40]]
+    result = load(changed)
+    assert (result.outcome, result.rows, result.rewritten, result.matched) == ("updated", 40, 1, 1)
+    rows, members = stored_board(settings)
+    assert len(rows) == 40 and members.count((11, "ann")) == 1

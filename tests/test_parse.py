@@ -1,0 +1,104 @@
+"""Both parsers agree: Arrow's fast reader and DuckDB's exact one give the same typed rows for any file
+they both accept, and a file Arrow refuses still loads (or fails) exactly as DuckDB says."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from mlbattle import parse
+from mlbattle.leaderboard_file import LeaderboardFileError, extract_csv
+from tests.boards import zip_of, zip_with_csv
+
+SLUG = "parse-cup"
+HEADER = "Rank,TeamId,TeamName,LastSubmissionDate,Score,SubmissionCount,TeamMemberUserNames\r\n"
+
+
+def _csv(folder: Path, data: bytes):
+    path = folder / "download.zip"
+    path.write_bytes(data)
+    return extract_csv(path, folder, 10_000_000)
+
+
+def _rows(table: pa.Table) -> list[dict]:
+    """Rows to compare; NaN (a score Kaggle may print) is spelled out, as NaN != NaN."""
+    return [{k: "NaN" if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
+            for row in table.to_pylist()]
+
+
+def _both(folder: Path, data: bytes) -> tuple[pa.Table, pa.Table]:
+    csv_file = _csv(folder, data)
+    with duckdb.connect() as con:
+        exact = parse._finish(parse._read_with_duckdb(con, csv_file))
+    return parse._finish(parse._read_with_arrow(csv_file)), exact
+
+
+@pytest.mark.parametrize("data", [
+    zip_of(SLUG, [(1, "Team, with comma", 0.9, "a,b"), (2, 'Quote "q"', 0.8, "c"), (0, "Benchmark", 0.5, "")]),
+    zip_of(SLUG, [(1, "line\nbreak", 0.9, "a"), (2, "NA", None, "null"), (3, "", 0.1, "d")]),
+    zip_of(SLUG, [(None, "first", 0.29, ""), (None, "Ünïcødé 🚀", 0.30, "")], header="older"),
+    zip_with_csv(SLUG, HEADER + '1,7,"",2026-01-01 00:00:00,1e-3,2,x\r\n2,8,b,,NaN,,y\r\n'),
+    zip_with_csv(SLUG, "Rank,TeamName,Score,Medal,TeamMemberUserNames\n1,a,0.9,gold,p\n\n2,b,,silver,q\n"),
+    zip_with_csv(SLUG, HEADER),
+], ids=["quotes-commas-benchmark", "newline-NA-empty", "older-unicode", "empty-fields-nan", "extra-column-lf",
+        "header-only"])
+def test_arrow_and_duckdb_read_kaggle_files_the_same(tmp_path, data):
+    fast, exact = _both(tmp_path, data)
+    assert fast.schema == exact.schema
+    assert _rows(fast) == _rows(exact)
+
+
+team_names = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30)
+scores = st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False, width=64))
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.integers(0, 10**6), team_names, scores, team_names), max_size=8))
+def test_any_file_both_read_gives_the_same_rows(tmp_path, rows):
+    fast, exact = _both(tmp_path, zip_of(SLUG, rows))
+    assert _rows(fast) == _rows(exact)
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("1,1,a,2026-01-01 00:00:00, 0.5 ,1,p\r\n", {"score": 0.5, "kaggle_rank": 1}),
+    (" 2 ,1,a,2026-01-01 00:00:00,0.5,1,p\r\n", {"score": 0.5, "kaggle_rank": 2}),
+    ("1,1,a,not a date,0.5,1,p\r\n", {"last_submission": None, "score": 0.5}),
+    ("1,1,a,2026-01-01 00:00:00,0.5,1.0,p\r\n", {"submission_count": 1, "score": 0.5}),
+])
+def test_odd_values_load_as_duckdb_reads_them(tmp_path, body, expected):
+    csv_file = _csv(tmp_path, zip_with_csv(SLUG, HEADER + body))
+    with duckdb.connect() as con:
+        row = parse.rows(con, csv_file).to_pylist()[0]
+    assert {key: row[key] for key in expected} == expected
+
+
+def test_a_value_arrow_refuses_goes_to_duckdb_which_reads_it(tmp_path):
+    csv_file = _csv(tmp_path, zip_with_csv(SLUG, HEADER + "1,1,a,not a date,0.5,1,p\r\n"))
+    with pytest.raises((pa.ArrowInvalid, pa.ArrowTypeError)):
+        parse._read_with_arrow(csv_file)
+    with duckdb.connect() as con:
+        assert parse.rows(con, csv_file)["score"].to_pylist() == [0.5]
+
+
+def test_a_bad_score_is_named_by_row_and_value(tmp_path):
+    csv_file = _csv(tmp_path, zip_with_csv(SLUG, HEADER + "1,1,a,,0.5,1,p\r\n2,2,b,,n/a,1,q\r\n"))
+    with duckdb.connect() as con, pytest.raises(LeaderboardFileError, match="row 2 has a score that is not a number: 'n/a'"):
+        parse.rows(con, csv_file)
+
+
+def test_the_csv_is_written_to_disk_only_for_duckdb(tmp_path):
+    csv_file = _csv(tmp_path, zip_of(SLUG, [(1, "a", 0.5, "p")]))
+    with duckdb.connect() as con:
+        parse.rows(con, csv_file)
+    assert not (tmp_path / "leaderboard.csv").exists()
+    bad = _csv(tmp_path, zip_with_csv(SLUG, HEADER + "1,1,a,,zero,1,p\r\n"))
+    with duckdb.connect() as con, pytest.raises(LeaderboardFileError):
+        parse.rows(con, bad)
+    assert (tmp_path / "leaderboard.csv").exists()
