@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 import threading
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -85,3 +87,34 @@ def test_a_failed_transaction_leaves_nothing(settings):
                 registry.add_participant(con, "ghost", None)
                 raise RuntimeError("boom")
         assert con.execute("SELECT count(*) FROM participants").fetchone()[0] == 0
+
+
+def test_the_write_ahead_log_stays_small_and_other_processes_read_through_it(settings):
+    """Detaching does not checkpoint; the log is folded into the file once it passes db.WAL_CHECKPOINT."""
+    wal = Path(settings.db + ".wal")
+    sizes = []
+    for batch in range(40):
+        with db.connect(settings) as con:
+            registry.import_participants(con, [(f"user_{batch}_{i:04d}", "x" * 40) for i in range(500)])
+        sizes.append(wal.stat().st_size if wal.exists() else 0)
+    assert max(sizes) < 2_000_000 and 0 < sizes[-1] and any(later < earlier for earlier, later in zip(sizes, sizes[1:]))
+    seen = subprocess.run([sys.executable, "-c", "import duckdb, sys; print(duckdb.connect(sys.argv[1]).execute("
+                           "'SELECT count(*) FROM participants').fetchone()[0])", settings.db],
+                          capture_output=True, text=True, check=True)
+    assert seen.stdout.strip() == "20000"
+
+
+def test_a_process_killed_after_a_commit_loses_nothing(settings):
+    with db.connect(settings):
+        pass
+    subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
+        import os
+        from mlbattle import db, registry
+        from mlbattle.settings import Settings
+        settings = Settings(db={settings.db!r})
+        con = db._engine.enter(settings)
+        registry.add_participant(con, "survivor", None)
+        os._exit(0)  # no detach, no checkpoint, no clean shutdown
+    """)], check=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    with db.connect(settings) as con:
+        assert con.execute("SELECT kaggle_username FROM participants").fetchall() == [("survivor",)]
