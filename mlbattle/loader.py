@@ -14,7 +14,7 @@ from datetime import datetime
 
 import duckdb
 
-from . import parse, queries
+from . import queries
 from .db import transaction
 from .leaderboard_file import LeaderboardCsv
 
@@ -58,14 +58,16 @@ def load(
         result = LoadResult("unchanged", rows=None, matched=matched, note=note)
         record_run(con, run, result, finished, csv_file.sha256)
         return result
+    from . import parse  # Arrow and NumPy cost 200 ms of start-up: only a load that parses pays it
+
     staged = parse.rows(con, csv_file)
     con.register("staged", staged)
     rows = staged.num_rows
     direction = con.execute(queries.STAGED_DIRECTION).fetchone()[0] or direction_from_metric(metric)
-    created, updated, removed = con.execute(queries.CHANGE_COUNTS, [run.slug]).fetchone()
     # Members come from another column in the older layout: a switch of layout rewrites every row.
     rewritten = con.execute(queries.STAGE_CHANGED_POSITIONS,
                             [run.slug, previous is None or previous[1] != csv_file.kind]).fetchone()[0]
+    created, updated, removed = con.execute(queries.CHANGE_COUNTS, [run.slug, rows]).fetchone()
     outcome = "created" if previous is None or previous[0] is None else "updated"
     members = queries.INSERT_CHANGED_MEMBERS_FROM_COLUMN if csv_file.has_members else (
         queries.INSERT_CHANGED_MEMBERS_FROM_TEAM_NAME)

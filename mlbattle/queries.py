@@ -150,20 +150,6 @@ STAGED_DIRECTION = """
     SELECT CASE WHEN c IS NULL OR isnan(c) THEN NULL WHEN c > 0 THEN 'lower' WHEN c < 0 THEN 'higher' END
     FROM (SELECT corr(kaggle_rank, score) AS c FROM staged WHERE NOT is_benchmark AND score IS NOT NULL)"""
 
-# Teams new, changed (rank, score or submission count) and gone, by Kaggle's team id (else the team name).
-CHANGE_COUNTS = """
-    WITH old AS (
-        SELECT coalesce(team_id, team_name) AS k, kaggle_rank, score, submission_count
-        FROM kaggle_rows WHERE competition_slug = ?),
-    new AS (SELECT coalesce(team_id, team_name) AS k, kaggle_rank, score, submission_count FROM staged)
-    SELECT
-        count(*) FILTER (WHERE old.k IS NULL) AS created,
-        count(*) FILTER (WHERE old.k IS NOT NULL AND new.k IS NOT NULL AND (
-            old.kaggle_rank IS DISTINCT FROM new.kaggle_rank OR old.score IS DISTINCT FROM new.score
-            OR old.submission_count IS DISTINCT FROM new.submission_count)) AS updated,
-        count(*) FILTER (WHERE new.k IS NULL) AS removed
-    FROM old FULL OUTER JOIN new ON old.k = new.k"""
-
 # The positions whose stored row differs from the download's in any column (or all of them, when the second
 # parameter is true): only these rows and their members are rewritten. A live leaderboard changes a few
 # rows between syncs, so the write is a few rows, not the whole board.
@@ -176,6 +162,23 @@ STAGE_CHANGED_POSITIONS = """
        OR k.team_name IS DISTINCT FROM s.team_name OR k.last_submission IS DISTINCT FROM s.last_submission
        OR k.score IS DISTINCT FROM s.score OR k.submission_count IS DISTINCT FROM s.submission_count
        OR k.members IS DISTINCT FROM s.members OR k.is_benchmark IS DISTINCT FROM s.is_benchmark"""
+
+# Teams new, changed (rank, score or submission count) and gone, by Kaggle's team id (else the team name).
+# A team at an unchanged position is the same in both, so only the changed rows on either side are looked
+# up in the other side's keys. Parameters: slug, the download's row count.
+CHANGE_COUNTS = """
+    WITH old AS (
+        SELECT position, coalesce(team_id, team_name) AS k, kaggle_rank, score, submission_count
+        FROM kaggle_rows WHERE competition_slug = $1),
+    new AS (SELECT position, coalesce(team_id, team_name) AS k, kaggle_rank, score, submission_count FROM staged),
+    arrived AS (SELECT new.* FROM new SEMI JOIN changed c ON c.position = new.position),
+    replaced AS (SELECT old.* FROM old WHERE old.position > $2 OR old.position IN (SELECT position FROM changed))
+    SELECT
+        (SELECT count(*) FROM arrived ANTI JOIN old ON old.k = arrived.k) AS created,
+        (SELECT count(*) FROM arrived JOIN old ON old.k = arrived.k
+         WHERE old.kaggle_rank IS DISTINCT FROM arrived.kaggle_rank OR old.score IS DISTINCT FROM arrived.score
+            OR old.submission_count IS DISTINCT FROM arrived.submission_count) AS updated,
+        (SELECT count(*) FROM replaced ANTI JOIN new ON new.k = replaced.k) AS removed"""
 
 # Parameters: slug, the download's row count (rows past it are gone).
 DELETE_CHANGED_ROWS = """

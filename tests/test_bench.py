@@ -45,7 +45,7 @@ def test_estimates_and_missed_targets_are_marked() -> None:
     assert guess == pytest.approx(60.0, rel=1e-3)  # the per-row rate, scaled
 
     row = _cells(bench.markdown_table([measured]).splitlines()[2])
-    assert row[2] == "600 ms (min 500 ms, n=3)" and row[3] == "650 ms"
+    assert row[2] == "600 ms (min 500 ms, max 700 ms, n=3)" and row[3] == "650 ms"
     assert row[8] == "6,000 ms" and row[9] == "10.0x"
     assert row[10] == "≤ 400 ms: MISSED; ≥ 20x: MISSED"
 
