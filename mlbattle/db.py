@@ -59,21 +59,23 @@ def is_remote(db: str) -> bool:
 
 
 class _Engine:
-    """The process's in-memory DuckDB and the local files attached to it, each counted by its users."""
+    """The process's in-memory DuckDB and the local files attached to it, each counted by its users.
+
+    One instance per process, made with the first settings' memory limit (a process runs with one set).
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._instances: dict[tuple[str, int], duckdb.DuckDBPyConnection] = {}
+        self._instance: duckdb.DuckDBPyConnection | None = None
         self._users: dict[str, int] = {}
 
-    def _instance(self, settings: Settings) -> duckdb.DuckDBPyConnection:
-        key = (settings.memory_limit, 2)
-        if key not in self._instances:
-            engine = duckdb.connect(":memory:", config={"memory_limit": key[0], "threads": key[1]})
+    def _engine(self, settings: Settings) -> duckdb.DuckDBPyConnection:
+        if self._instance is None:
+            engine = duckdb.connect(":memory:", config={"memory_limit": settings.memory_limit, "threads": 2})
             engine.execute("PRAGMA disable_checkpoint_on_shutdown")
             engine.execute(f"SET wal_autocheckpoint = '{WAL_CHECKPOINT}'")
-            self._instances[key] = engine
-        return self._instances[key]
+            self._instance = engine
+        return self._instance
 
     @staticmethod
     def alias(path: str) -> str:
@@ -84,13 +86,17 @@ class _Engine:
         """A cursor on the attached file; attaches it (taking DuckDB's file lock) if nobody here has it yet."""
         alias = self.alias(settings.db)
         with self._lock:
-            engine = self._instance(settings)
+            engine = self._engine(settings)
             if not self._users.get(alias):
                 Path(settings.db).parent.mkdir(parents=True, exist_ok=True)
-                engine.execute(f"ATTACH {_sql_literal(str(Path(settings.db).resolve()))} AS {alias}")
+                engine.execute(f"ATTACH IF NOT EXISTS {_sql_literal(str(Path(settings.db).resolve()))} AS {alias}")
             self._users[alias] = self._users.get(alias, 0) + 1
         cursor = engine.cursor()
-        cursor.execute(f"USE {alias}")
+        try:
+            cursor.execute(f"USE {alias}")
+        except BaseException:
+            self.leave(settings, cursor)
+            raise
         return cursor
 
     def leave(self, settings: Settings, cursor: duckdb.DuckDBPyConnection) -> None:
@@ -101,7 +107,7 @@ class _Engine:
             self._users[alias] -= 1
             if self._users[alias] == 0:
                 del self._users[alias]
-                self._instance(settings).execute(f"DETACH {alias}")
+                self._engine(settings).execute(f"DETACH DATABASE IF EXISTS {alias}")
 
 
 _engine = _Engine()

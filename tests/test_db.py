@@ -118,3 +118,17 @@ def test_a_process_killed_after_a_commit_loses_nothing(settings):
     """)], check=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
     with db.connect(settings) as con:
         assert con.execute("SELECT kaggle_username FROM participants").fetchall() == [("survivor",)]
+
+
+def test_overlapping_units_of_work_share_the_file_and_release_it_together(settings):
+    def other_process_opens() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", "import duckdb, sys; duckdb.connect(sys.argv[1]).close()",
+                               settings.db], capture_output=True, text=True)
+
+    with db.connect(settings) as outer:
+        with db.connect(settings) as inner:
+            registry.add_participant(inner, "inner", None)
+        assert outer.execute("SELECT count(*) FROM participants").fetchone()[0] == 1
+        held = other_process_opens()
+        assert held.returncode != 0 and "lock" in held.stderr.lower()
+    assert other_process_opens().returncode == 0
