@@ -7,10 +7,12 @@ from typing import Any, Sequence
 import io
 import zipfile
 import zlib
+from pathlib import Path
 
 import pandas as pd
 
 from mlbattle import samples
+from mlbattle.leaderboard_file import LeaderboardCsv, extract_csv
 
 Row = tuple[Any, str, Any, str]  # (rank, team name, score, members)
 
@@ -47,3 +49,10 @@ def zip_members(members: dict[str, bytes]) -> bytes:
         for name, data in members.items():
             archive.writestr(name, data)
     return buffer.getvalue()
+
+
+def extracted(folder: Path, data: bytes, max_bytes: int = 10_000_000) -> LeaderboardCsv:
+    """Zip bytes as a download in `folder`, through the same checks a sync runs."""
+    path = folder / "download.zip"
+    path.write_bytes(data)
+    return extract_csv(path, folder, max_bytes)

@@ -7,30 +7,25 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
 from mlbattle import db, queries, reads, registry, sync
-from mlbattle.leaderboard_file import LeaderboardFileError, extract_csv
-from tests.boards import zip_members, zip_of, zip_with_csv
+from mlbattle.leaderboard_file import LeaderboardFileError
+from tests.boards import extracted, zip_members, zip_of, zip_with_csv
 
 SLUG = "file-cup"
 
 
-def _extract(tmp_path, data: bytes, max_bytes: int = 10_000_000):
-    path = tmp_path / "download.zip"
-    path.write_bytes(data)
-    return extract_csv(path, tmp_path, max_bytes)
-
 
 def test_current_header_is_recognised_with_bom(tmp_path):
-    found = _extract(tmp_path, zip_of(SLUG, [(1, "a", 0.5, "x")]))
+    found = extracted(tmp_path, zip_of(SLUG, [(1, "a", 0.5, "x")]))
     assert found.kind == "current" and found.has_members and found.columns[0] == "Rank"
 
 
 def test_older_header_has_no_rank_and_no_members(tmp_path):
-    found = _extract(tmp_path, zip_of(SLUG, [(1, "a", 0.5, "x")], header="older"))
+    found = extracted(tmp_path, zip_of(SLUG, [(1, "a", 0.5, "x")], header="older"))
     assert found.kind == "older" and not found.has_members
 
 
 def test_private_leaderboard_file_name_is_accepted(tmp_path):
-    assert _extract(tmp_path, zip_of(SLUG, [(1, "a", 0.5, "x")], private=True)).kind == "current"
+    assert extracted(tmp_path, zip_of(SLUG, [(1, "a", 0.5, "x")], private=True)).kind == "current"
 
 
 @pytest.mark.parametrize(
@@ -52,7 +47,7 @@ def test_private_leaderboard_file_name_is_accepted(tmp_path):
 )
 def test_bad_downloads_are_refused_with_a_reason(tmp_path, data, reason):
     with pytest.raises(LeaderboardFileError, match=reason):
-        _extract(tmp_path, data)
+        extracted(tmp_path, data)
 
 
 def test_corrupt_member_is_refused(tmp_path):
@@ -60,14 +55,14 @@ def test_corrupt_member_is_refused(tmp_path):
     middle = len(good) // 2
     good[middle:middle + 20] = b"\x00" * 20
     with pytest.raises(LeaderboardFileError, match="corrupt"):
-        _extract(tmp_path, bytes(good))
+        extracted(tmp_path, bytes(good))
 
 
 def test_a_file_that_inflates_past_the_cap_is_refused(tmp_path):
     big = zip_with_csv(SLUG, "Rank,TeamName,Score\r\n" + "1,a,0.5\r\n" * 200_000)
     assert len(big) < 100_000
     with pytest.raises(LeaderboardFileError, match="limit"):
-        _extract(tmp_path, big, max_bytes=1_000_000)
+        extracted(tmp_path, big, max_bytes=1_000_000)
 
 
 # ---- through the loader into DuckDB

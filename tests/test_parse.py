@@ -14,17 +14,11 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from mlbattle import parse
-from mlbattle.leaderboard_file import LeaderboardFileError, extract_csv
-from tests.boards import zip_of, zip_with_csv
+from mlbattle.leaderboard_file import LeaderboardFileError
+from tests.boards import extracted, zip_of, zip_with_csv
 
 SLUG = "parse-cup"
 HEADER = "Rank,TeamId,TeamName,LastSubmissionDate,Score,SubmissionCount,TeamMemberUserNames\r\n"
-
-
-def _csv(folder: Path, data: bytes):
-    path = folder / "download.zip"
-    path.write_bytes(data)
-    return extract_csv(path, folder, 10_000_000)
 
 
 def _rows(table: pa.Table) -> list[dict]:
@@ -34,7 +28,7 @@ def _rows(table: pa.Table) -> list[dict]:
 
 
 def _both(folder: Path, data: bytes) -> tuple[pa.Table, pa.Table]:
-    csv_file = _csv(folder, data)
+    csv_file = extracted(folder, data)
     with duckdb.connect() as con:
         exact = parse._finish(parse._read_with_duckdb(con, csv_file))
     return parse._finish(parse._read_with_arrow(csv_file)), exact
@@ -73,14 +67,14 @@ def test_any_file_both_read_gives_the_same_rows(tmp_path, rows):
     ("1,1,a,2026-01-01 00:00:00,0.5,1.0,p\r\n", {"submission_count": 1, "score": 0.5}),
 ])
 def test_odd_values_load_as_duckdb_reads_them(tmp_path, body, expected):
-    csv_file = _csv(tmp_path, zip_with_csv(SLUG, HEADER + body))
+    csv_file = extracted(tmp_path, zip_with_csv(SLUG, HEADER + body))
     with duckdb.connect() as con:
         row = parse.rows(con, csv_file).to_pylist()[0]
     assert {key: row[key] for key in expected} == expected
 
 
 def test_a_value_arrow_refuses_goes_to_duckdb_which_reads_it(tmp_path):
-    csv_file = _csv(tmp_path, zip_with_csv(SLUG, HEADER + "1,1,a,not a date,0.5,1,p\r\n"))
+    csv_file = extracted(tmp_path, zip_with_csv(SLUG, HEADER + "1,1,a,not a date,0.5,1,p\r\n"))
     with pytest.raises((pa.ArrowInvalid, pa.ArrowTypeError)):
         parse._read_with_arrow(csv_file)
     with duckdb.connect() as con:
@@ -88,17 +82,17 @@ def test_a_value_arrow_refuses_goes_to_duckdb_which_reads_it(tmp_path):
 
 
 def test_a_bad_score_is_named_by_row_and_value(tmp_path):
-    csv_file = _csv(tmp_path, zip_with_csv(SLUG, HEADER + "1,1,a,,0.5,1,p\r\n2,2,b,,n/a,1,q\r\n"))
+    csv_file = extracted(tmp_path, zip_with_csv(SLUG, HEADER + "1,1,a,,0.5,1,p\r\n2,2,b,,n/a,1,q\r\n"))
     with duckdb.connect() as con, pytest.raises(LeaderboardFileError, match="row 2 has a score that is not a number: 'n/a'"):
         parse.rows(con, csv_file)
 
 
 def test_the_csv_is_written_to_disk_only_for_duckdb(tmp_path):
-    csv_file = _csv(tmp_path, zip_of(SLUG, [(1, "a", 0.5, "p")]))
+    csv_file = extracted(tmp_path, zip_of(SLUG, [(1, "a", 0.5, "p")]))
     with duckdb.connect() as con:
         parse.rows(con, csv_file)
     assert not (tmp_path / "leaderboard.csv").exists()
-    bad = _csv(tmp_path, zip_with_csv(SLUG, HEADER + "1,1,a,,zero,1,p\r\n"))
+    bad = extracted(tmp_path, zip_with_csv(SLUG, HEADER + "1,1,a,,zero,1,p\r\n"))
     with duckdb.connect() as con, pytest.raises(LeaderboardFileError):
         parse.rows(con, bad)
     assert (tmp_path / "leaderboard.csv").exists()

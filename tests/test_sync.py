@@ -16,9 +16,8 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from mlbattle import db, loader, queries, reads, registry, sync
-from mlbattle.leaderboard_file import extract_csv
 from mlbattle.settings import Settings
-from tests.boards import zip_of, zip_with_csv
+from tests.boards import extracted, zip_of, zip_with_csv
 
 SLUG = "sync-cup"
 FIRST = [(1, "A", 0.9, "ann"), (2, "B", 0.8, "ben"), (0, "Benchmark", 0.5, "")]
@@ -275,11 +274,9 @@ def test_a_board_synced_over_others_equals_the_board_loaded_fresh(tmp_path_facto
 
 def test_an_update_rewrites_only_the_rows_that_changed(settings, tmp_path, competition):
     def load(rows):
-        path = tmp_path / "download.zip"
-        path.write_bytes(zip_of(SLUG, rows))
         run = loader.Run(uuid.uuid4().hex, SLUG, "test", registry.now())
         with db.connect(settings) as con:
-            return loader.load(con, run, extract_csv(path, tmp_path, 10_000_000), None, registry.now())
+            return loader.load(con, run, extracted(tmp_path, zip_of(SLUG, rows)), None, registry.now())
 
     many = [(i + 1, f"T{i}", 1 - i / 100, f"u{i}") for i in range(50)]
     assert load(many).rewritten == 50
