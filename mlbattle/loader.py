@@ -15,6 +15,7 @@ from datetime import datetime
 import duckdb
 
 from . import queries
+from .board_cache import BOARDS
 from .db import transaction
 from .leaderboard_file import LeaderboardCsv
 
@@ -48,9 +49,13 @@ def direction_from_metric(metric: str | None) -> str:
 
 
 def load(
-    con: duckdb.DuckDBPyConnection, run: Run, csv_file: LeaderboardCsv, metric: str | None, finished: datetime
+    con: duckdb.DuckDBPyConnection, run: Run, csv_file: LeaderboardCsv, metric: str | None, finished: datetime,
+    store: str = "",
 ) -> LoadResult:
-    """Bring the competition's stored leaderboard to the download's, or record an unchanged run."""
+    """Bring the competition's stored leaderboard to the download's, or record an unchanged run.
+
+    `store` names the database, so the board this process loaded last (`board_cache`) is used only for it.
+    """
     note = f"ignored unknown columns: {', '.join(csv_file.ignored)}"[:200] if csv_file.ignored else None
     previous = con.execute(queries.LOADED_STATE, [run.slug]).fetchone()
     if previous and previous[0] == csv_file.sha256:
@@ -58,29 +63,48 @@ def load(
         result = LoadResult("unchanged", rows=None, matched=matched, note=note)
         record_run(con, run, result, finished, csv_file.sha256)
         return result
-    from . import parse  # Arrow and NumPy cost 200 ms of start-up: only a load that parses pays it
+    from . import diff, parse  # Arrow and NumPy cost 200 ms of start-up: only a load that parses pays it
 
     staged = parse.rows(con, csv_file)
-    con.register("staged", staged)
     rows = staged.num_rows
+    con.register("staged", staged)
     direction = con.execute(queries.STAGED_DIRECTION).fetchone()[0] or direction_from_metric(metric)
     # Members come from another column in the older layout: a switch of layout rewrites every row.
-    rewritten = con.execute(queries.STAGE_CHANGED_POSITIONS,
-                            [run.slug, previous is None or previous[1] != csv_file.kind]).fetchone()[0]
-    created, updated, removed = con.execute(queries.CHANGE_COUNTS, [run.slug, rows]).fetchone()
+    rewrite_all = previous is None or previous[1] != csv_file.kind
+    key = (store, run.slug)
+    board = None if rewrite_all else BOARDS.get(key, previous[0])
+    if board is not None:
+        positions = diff.changed_positions(board, staged)
+        arrived = diff.rows_at(staged, positions)
+        replaced = diff.replaced_rows(board, positions, rows)
+        con.register("arrived", arrived)
+    else:
+        positions = con.execute(queries.CHANGED_POSITIONS, [run.slug, rewrite_all]).fetchnumpy()["position"]
+        arrived = diff.rows_at(staged, positions.astype("int64"))
+        con.register("arrived", arrived)
+        replaced = con.execute(queries.REPLACED_ROWS, [run.slug, rows]).to_arrow_table()
+    con.register("replaced", replaced)
+    con.register("kept", diff.kept_sharing_keys(staged, positions, arrived, replaced))
+    created, updated, removed = con.execute(queries.CHANGE_COUNTS).fetchone()
     outcome = "created" if previous is None or previous[0] is None else "updated"
     members = queries.INSERT_CHANGED_MEMBERS_FROM_COLUMN if csv_file.has_members else (
         queries.INSERT_CHANGED_MEMBERS_FROM_TEAM_NAME)
+    BOARDS.forget(key)  # from here until the commit, the store may hold either board
     with transaction(con):
         con.execute(queries.DELETE_CHANGED_ROWS, [run.slug, rows])
         con.execute(queries.INSERT_CHANGED_ROWS, [run.slug])
         con.execute(queries.DELETE_CHANGED_MEMBERS, [run.slug, rows])
         con.execute(members, [run.slug])
-        matched = con.execute(queries.INSERT_HISTORY, [run.slug, run.id, finished]).fetchone()[0]
+        matched = con.execute(queries.MATCHED_MEMBERS, [run.slug]).to_arrow_table()
+        con.register("snapshot", diff.snapshot(staged, matched))
+        con.execute(queries.INSERT_HISTORY, [run.slug, run.id, finished])
         con.execute(queries.SET_LOADED, [csv_file.sha256, direction, csv_file.kind, rows, run.slug])
-        result = LoadResult(outcome, rows, matched, created, updated, removed, direction, note, rewritten)
+        result = LoadResult(outcome, rows, matched.num_rows, created, updated, removed, direction, note,
+                            len(positions))
         record_run(con, run, result, finished, csv_file.sha256)
-    con.unregister("staged")
+    BOARDS.put(key, csv_file.sha256, staged)
+    for name in ("snapshot", "kept", "replaced", "arrived", "staged"):
+        con.unregister(name)
     return result
 
 

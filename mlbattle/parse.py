@@ -107,3 +107,4 @@ def _finish(raw: pa.Table) -> pa.Table:
         "members": _column(raw, "members"),
         "is_benchmark": pc.fill_null(pc.equal(rank, 0), False),
     })
+

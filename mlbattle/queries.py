@@ -150,71 +150,82 @@ STAGED_DIRECTION = """
     SELECT CASE WHEN c IS NULL OR isnan(c) THEN NULL WHEN c > 0 THEN 'lower' WHEN c < 0 THEN 'higher' END
     FROM (SELECT corr(kaggle_rank, score) AS c FROM staged WHERE NOT is_benchmark AND score IS NOT NULL)"""
 
-# The positions whose stored row differs from the download's in any column (or all of them, when the second
-# parameter is true): only these rows and their members are rewritten. A live leaderboard changes a few
-# rows between syncs, so the write is a few rows, not the whole board.
-STAGE_CHANGED_POSITIONS = """
-    CREATE OR REPLACE TEMP TABLE changed AS
+# The positions whose stored row differs from the download's in any column (every position, when the second
+# parameter is true), in order: the comparison `diff.changed_positions` makes in memory, for a process that
+# does not hold the previous board. The loader takes these rows out of the download as `arrived`, an Arrow
+# table of the download's shape, so the writes below read only the changed rows.
+CHANGED_POSITIONS = """
     SELECT s.position
     FROM staged s LEFT JOIN (SELECT * FROM kaggle_rows WHERE competition_slug = ?) k ON k.position = s.position
     WHERE ? OR k.position IS NULL
        OR k.kaggle_rank IS DISTINCT FROM s.kaggle_rank OR k.team_id IS DISTINCT FROM s.team_id
        OR k.team_name IS DISTINCT FROM s.team_name OR k.last_submission IS DISTINCT FROM s.last_submission
        OR k.score IS DISTINCT FROM s.score OR k.submission_count IS DISTINCT FROM s.submission_count
-       OR k.members IS DISTINCT FROM s.members OR k.is_benchmark IS DISTINCT FROM s.is_benchmark"""
+       OR k.members IS DISTINCT FROM s.members OR k.is_benchmark IS DISTINCT FROM s.is_benchmark
+    ORDER BY s.position"""
 
-# Teams new, changed (rank, score or submission count) and gone, by Kaggle's team id (else the team name).
-# A team at an unchanged position is the same in both, so only the changed rows on either side are looked
-# up in the other side's keys. Parameters: slug, the download's row count.
+# The stored rows the write replaces: at the changed positions and past the download's end.
+# Parameters: slug, the download's row count.
+REPLACED_ROWS = """
+    SELECT position, kaggle_rank, team_id, team_name, last_submission, score, submission_count, members,
+           is_benchmark
+    FROM kaggle_rows
+    WHERE competition_slug = $1 AND (position > $2 OR position IN (SELECT position FROM arrived))"""
+
+# Teams new, changed (rank, score or submission count) and gone, by Kaggle's team id (else the team name),
+# as comparing the whole stored board with the whole download would count them. Each board is its rows at
+# unchanged positions (equal on both sides) plus its changed ones (`replaced` before, `arrived` after), so
+# of the unchanged rows only those sharing a team with a changed row matter: `kept` (normally empty).
 CHANGE_COUNTS = """
-    WITH old AS (
-        SELECT position, coalesce(team_id, team_name) AS k, kaggle_rank, score, submission_count
-        FROM kaggle_rows WHERE competition_slug = $1),
-    new AS (SELECT position, coalesce(team_id, team_name) AS k, kaggle_rank, score, submission_count FROM staged),
-    arrived AS (SELECT new.* FROM new SEMI JOIN changed c ON c.position = new.position),
-    replaced AS (SELECT old.* FROM old WHERE old.position > $2 OR old.position IN (SELECT position FROM changed))
+    WITH incoming AS (SELECT coalesce(team_id, team_name) AS k, kaggle_rank, score, submission_count FROM arrived),
+    outgoing AS (SELECT coalesce(team_id, team_name) AS k, kaggle_rank, score, submission_count FROM replaced),
+    unchanged AS (SELECT coalesce(team_id, team_name) AS k, kaggle_rank, score, submission_count FROM kept),
+    old AS (SELECT * FROM outgoing UNION ALL SELECT * FROM unchanged),
+    new AS (SELECT k FROM incoming UNION ALL SELECT k FROM unchanged)
     SELECT
-        (SELECT count(*) FROM arrived ANTI JOIN old ON old.k = arrived.k) AS created,
-        (SELECT count(*) FROM arrived JOIN old ON old.k = arrived.k
-         WHERE old.kaggle_rank IS DISTINCT FROM arrived.kaggle_rank OR old.score IS DISTINCT FROM arrived.score
-            OR old.submission_count IS DISTINCT FROM arrived.submission_count) AS updated,
-        (SELECT count(*) FROM replaced ANTI JOIN new ON new.k = replaced.k) AS removed"""
+        (SELECT count(*) FROM incoming ANTI JOIN old ON old.k = incoming.k) AS created,
+        (SELECT count(*) FROM incoming JOIN old ON old.k = incoming.k
+         WHERE old.kaggle_rank IS DISTINCT FROM incoming.kaggle_rank OR old.score IS DISTINCT FROM incoming.score
+            OR old.submission_count IS DISTINCT FROM incoming.submission_count) AS updated,
+        (SELECT count(*) FROM outgoing ANTI JOIN new ON new.k = outgoing.k) AS removed"""
 
 # Parameters: slug, the download's row count (rows past it are gone).
 DELETE_CHANGED_ROWS = """
     DELETE FROM kaggle_rows
-    WHERE competition_slug = $1 AND (position > $2 OR position IN (SELECT position FROM changed))"""
+    WHERE competition_slug = $1 AND (position > $2 OR position IN (SELECT position FROM arrived))"""
 DELETE_CHANGED_MEMBERS = """
     DELETE FROM kaggle_members
-    WHERE competition_slug = $1 AND (position > $2 OR position IN (SELECT position FROM changed))"""
+    WHERE competition_slug = $1 AND (position > $2 OR position IN (SELECT position FROM arrived))"""
 INSERT_CHANGED_ROWS = """
     INSERT INTO kaggle_rows
-    SELECT ?, s.position, s.kaggle_rank, s.team_id, s.team_name, s.last_submission, s.score, s.submission_count,
-           s.members, s.is_benchmark
-    FROM staged s SEMI JOIN changed c ON c.position = s.position"""
+    SELECT ?, position, kaggle_rank, team_id, team_name, last_submission, score, submission_count, members,
+           is_benchmark
+    FROM arrived"""
 
 # Rule 1: members' usernames, or the team name where the file has no member column; rule 2: no benchmarks.
 INSERT_CHANGED_MEMBERS_FROM_COLUMN = """
     INSERT INTO kaggle_members
     SELECT DISTINCT ?, position, lower(trim(name))
-    FROM (SELECT s.position, unnest(string_split(s.members, ',')) AS name
-          FROM staged s SEMI JOIN changed c ON c.position = s.position WHERE NOT s.is_benchmark)
+    FROM (SELECT position, unnest(string_split(members, ',')) AS name FROM arrived WHERE NOT is_benchmark)
     WHERE trim(name) <> ''"""
 INSERT_CHANGED_MEMBERS_FROM_TEAM_NAME = """
     INSERT INTO kaggle_members
-    SELECT ?, s.position, lower(trim(s.team_name))
-    FROM staged s SEMI JOIN changed c ON c.position = s.position
-    WHERE NOT s.is_benchmark AND trim(s.team_name) <> ''"""
+    SELECT ?, position, lower(trim(team_name))
+    FROM arrived
+    WHERE NOT is_benchmark AND trim(team_name) <> ''"""
 
-# The snapshot of the matched rows, after the swap; its row count is the matched count.
+# Matching (rules 1 and 3) for the history snapshot, after the write: the positions of the competition's rows
+# and the registered participants on them.
+MATCHED_MEMBERS = """
+    SELECT m.position, m.username_key
+    FROM kaggle_members m JOIN participants p ON p.username_key = m.username_key
+    WHERE m.competition_slug = ?"""
+
+# `snapshot` is the matched members with their rows' values, one per participant on a team.
 # Parameters: slug, sync id, synced at.
 INSERT_HISTORY = """
     INSERT INTO history
-    SELECT $1, $2, $3, m.username_key, s.team_name, s.kaggle_rank, s.score, s.submission_count
-    FROM kaggle_members m
-    JOIN participants p ON p.username_key = m.username_key
-    JOIN staged s ON s.position = m.position
-    WHERE m.competition_slug = $1"""
+    SELECT ?, ?, ?, username_key, team_name, kaggle_rank, score, submission_count FROM snapshot"""
 
 SET_LOADED = """
     UPDATE competitions SET content_hash = ?, inferred_direction = ?, file_kind = ?, kaggle_team_count = ?

@@ -118,7 +118,7 @@ def _run(slug: str, settings: Settings, trigger: str, fetch: Fetch, metric: str 
             zip_path = fetch(slug, Path(folder))
             csv_file = extract_csv(zip_path, Path(folder), settings.max_download_bytes)
             with db.connect(settings) as con:
-                result = loader.load(con, run, csv_file, metric, clock())
+                result = loader.load(con, run, csv_file, metric, clock(), settings.db)
     except (KaggleError, LeaderboardFileError, db.DatabaseBusy, OSError) as exc:
         return _failed(run, settings, began, _reason(exc), clock)
     except Exception as exc:  # a crash must still leave a run record and the old leaderboard

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+import zlib
 
 import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
@@ -63,6 +66,83 @@ def test_a_file_that_inflates_past_the_cap_is_refused(tmp_path):
     assert len(big) < 100_000
     with pytest.raises(LeaderboardFileError, match="limit"):
         extracted(tmp_path, big, max_bytes=1_000_000)
+
+
+CSV = b"Rank,TeamName,Score,TeamMemberUserNames\r\n1,a,0.5,p\r\n2,b,0.4,q\r\n"
+
+
+def _one_member(csv: bytes, **options) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", **options) as archive:
+        archive.writestr("lb.csv", csv)
+    return out.getvalue()
+
+
+def _streamed(csv: bytes) -> bytes:
+    """Written to a pipe-like stream: sizes and CRC come after the data (a data descriptor), as some servers send."""
+
+    class Unseekable(io.RawIOBase):
+        def __init__(self) -> None:
+            self.buffer = bytearray()
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, b) -> int:
+            self.buffer += b
+            return len(b)
+
+    sink = Unseekable()
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("lb.csv", "w") as member:
+            member.write(csv)
+    return bytes(sink.buffer)
+
+
+@pytest.mark.parametrize("data", [
+    _one_member(CSV, compression=zipfile.ZIP_STORED),
+    _one_member(CSV, compression=zipfile.ZIP_DEFLATED, compresslevel=1),
+    _streamed(CSV),
+], ids=["stored", "deflated", "data-descriptor"])
+def test_every_way_a_zip_stores_its_csv_reads_the_same_bytes(tmp_path, data):
+    assert extracted(tmp_path, data).data == CSV
+
+
+def _patched(data: bytes, offset_in_header: int, value: bytes) -> bytes:
+    """Overwrite bytes of the member's local header and of its directory entry alike."""
+    out = bytearray(data)
+    for signature, header_offset in ((b"PK\x03\x04", offset_in_header), (b"PK\x01\x02", offset_in_header + 2)):
+        at = out.index(signature) + header_offset
+        out[at:at + len(value)] = value
+    return bytes(out)
+
+
+@pytest.mark.parametrize("data, reason", [
+    (_patched(_one_member(CSV, compression=zipfile.ZIP_STORED), 6, b"\x01\x00"), "encrypted"),
+    (_patched(_one_member(CSV, compression=zipfile.ZIP_DEFLATED), 8, b"\x0c\x00"), "compression method 12"),
+    (_patched(_one_member(CSV, compression=zipfile.ZIP_STORED), 14, b"\x00\x00\x00\x00"), "corrupt: the CSV does not match"),
+    (_patched(_one_member(zlib.compress(CSV * 50)[2:30], compression=zipfile.ZIP_STORED), 8, b"\x08\x00"),
+     "corrupt: the compressed data ends early"),
+], ids=["encrypted", "bzip2", "wrong-crc", "deflate-ends-early"])
+def test_zips_kaggle_never_sends_are_refused(tmp_path, data, reason):
+    with pytest.raises(LeaderboardFileError, match=reason):
+        extracted(tmp_path, data)
+
+
+def test_a_member_cut_short_is_refused(tmp_path):
+    data = _one_member(CSV * 200, compression=zipfile.ZIP_DEFLATED)
+    directory = data.index(b"PK\x01\x02")
+    cut = data[:directory - 40] + data[directory:]  # the data loses its tail; the directory still claims it
+    with pytest.raises(LeaderboardFileError, match="corrupt: the directory points outside the file"):
+        extracted(tmp_path, cut)
+
+
+def test_a_member_whose_directory_claims_more_bytes_than_the_file_has_is_refused(tmp_path):
+    data = _one_member(CSV * 200, compression=zipfile.ZIP_STORED)
+    claimed = len(CSV * 200).to_bytes(4, "little")
+    longer = (len(CSV * 200) + 10_000).to_bytes(4, "little")
+    with pytest.raises(LeaderboardFileError, match="corrupt: the member is cut short"):
+        extracted(tmp_path, data.replace(claimed, longer))
 
 
 # ---- through the loader into DuckDB

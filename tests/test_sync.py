@@ -11,11 +11,12 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from mlbattle import db, loader, queries, reads, registry, sync
+from mlbattle.board_cache import BOARDS
 from mlbattle.settings import Settings
 from tests.boards import extracted, zip_of, zip_with_csv
 
@@ -256,20 +257,58 @@ def stored_board(settings, slug=SLUG) -> tuple[list, list]:
     return rows, members
 
 
-@hypothesis_settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def expected_counts(old: list, new: list, rewrite_all: bool) -> tuple[int, int, int]:
+    """Issue 3's change counts, straight from their definition over the two whole boards.
+
+    The changed rows are those that differ at their position (all of them after a layout switch), plus the
+    old rows past the new end; a team is its id, else its name; a team may repeat.
+    """
+    def key(row):
+        return row[2] if row[2] is not None else row[3]
+
+    def values(row):
+        return row[1], row[5], row[6]  # rank, score, submission count
+
+    arrived = [r for i, r in enumerate(new) if rewrite_all or i >= len(old) or old[i] != r]
+    replaced = [r for i, r in enumerate(old) if rewrite_all or i >= len(new) or new[i] != r]
+    old_keys, new_keys = {key(r) for r in old}, {key(r) for r in new}
+    created = sum(key(r) not in old_keys for r in arrived)
+    updated = sum(values(o) != values(a) for a in arrived for o in old if key(o) == key(a))
+    removed = sum(key(r) not in new_keys for r in replaced)
+    return created, updated, removed
+
+
+@hypothesis_settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(boards=st.lists(st.tuples(board_rows, st.sampled_from(["current", "older"])), min_size=2, max_size=4))
+@example(boards=[([(1, "A", 0.5, "ann"), (2, "B", 0.7, "ben")], "current"),  # A moves in beside itself
+                 ([(1, "A", 0.5, "ann"), (2, "A", 0.9, "ben")], "current")])
+@example(boards=[([(1, "A", 0.5, "ann"), (2, "A", 0.7, "ben")], "older"),  # a repeated team changes one row
+                 ([(1, "A", 0.5, "ann"), (3, "A", 0.9, "ben")], "older")])
 def test_a_board_synced_over_others_equals_the_board_loaded_fresh(tmp_path_factory, local_fetch, boards):
-    """Delta writes: whatever came before, the stored rows and members are exactly the last download's."""
+    """Delta writes: whatever came before, the stored rows and members are exactly the last download's, and
+    the change counts are what their definition gives, whether the process still holds the previous board
+    (compared in memory) or not (compared in SQL)."""
     folder = tmp_path_factory.mktemp("delta")
-    over, fresh = (Settings(db=str(folder / name)) for name in ("over.duckdb", "fresh.duckdb"))
-    for target in (over, fresh):
+    held, cold, fresh = (Settings(db=str(folder / name)) for name in ("held.duckdb", "cold.duckdb", "fresh.duckdb"))
+    for target in (held, cold, fresh):
         with db.connect(target) as con:
             registry.add_competition(con, registry.CompetitionFacts(SLUG, "Delta Cup"))
+    previous_header = None
     for rows, header in boards:
-        sync.sync(SLUG, over, fetch=local_fetch({SLUG: zip_of(SLUG, rows, header=header)}))
+        before = stored_board(held)[0]
+        fetch = local_fetch({SLUG: zip_of(SLUG, rows, header=header)})
+        in_memory = sync.sync(SLUG, held, fetch=fetch)
+        BOARDS.forget((cold.db, SLUG))
+        in_sql = sync.sync(SLUG, cold, fetch=fetch)
+        after = stored_board(held)[0]
+        if in_memory.outcome != "unchanged":
+            counts = expected_counts(before, after, rewrite_all=header != previous_header)
+            assert (in_memory.created, in_memory.updated, in_memory.removed) == counts
+            assert (in_sql.created, in_sql.updated, in_sql.removed) == counts
+        previous_header = header
     rows, header = boards[-1]
     sync.sync(SLUG, fresh, fetch=local_fetch({SLUG: zip_of(SLUG, rows, header=header)}))
-    assert stored_board(over) == stored_board(fresh)
+    assert stored_board(held) == stored_board(cold) == stored_board(fresh)
 
 
 def test_an_update_rewrites_only_the_rows_that_changed(settings, tmp_path, competition):

@@ -1,0 +1,76 @@
+"""What a download changes in the stored board, worked out on Arrow tables in memory.
+
+Boards are compared row by row at the same position (Kaggle's file order), in every stored column: a live
+leaderboard changes a few rows between syncs, and only those rows and the rows past the download's end
+are rewritten. Comparing two 100,000-row tables column by column here takes about 3 ms; the same
+comparison against the stored rows in SQL takes about 40, which is why the loader keeps the last board it
+loaded (`board_cache`) and comes here when it has it.
+
+Positions are 1-based and a table's row at position p is its row p - 1: `parse.rows` makes them so, and
+the stored board is the previous download's table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+COMPARED = ("kaggle_rank", "team_id", "team_name", "last_submission", "score", "submission_count", "members",
+            "is_benchmark")
+
+
+def _same(old: pa.ChunkedArray, new: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Equal, both null, or both NaN: what SQL's IS NOT DISTINCT FROM means for these columns."""
+    same = pc.or_kleene(pc.equal(old, new), pc.and_(pc.is_null(old), pc.is_null(new)))
+    if pa.types.is_floating(old.type):
+        same = pc.or_kleene(same, pc.and_(pc.is_nan(old), pc.is_nan(new)))
+    return pc.fill_null(same, False)
+
+
+def changed_positions(old: pa.Table, new: pa.Table) -> np.ndarray:
+    """Positions of the download whose row differs from the stored row there, or that the stored board lacks."""
+    common = min(old.num_rows, new.num_rows)
+    same = pa.chunked_array([pa.array(np.ones(common, dtype=bool))])
+    for name in COMPARED:
+        same = pc.and_(same, _same(old[name].slice(0, common), new[name].slice(0, common)))
+    differing = np.flatnonzero(~same.to_numpy(zero_copy_only=False)) + 1
+    return np.concatenate([differing, np.arange(common + 1, new.num_rows + 1)]).astype(np.int64)
+
+
+def rows_at(table: pa.Table, positions: np.ndarray) -> pa.Table:
+    return table.take(pa.array(positions - 1, type=pa.int64()))
+
+
+def replaced_rows(old: pa.Table, positions: np.ndarray, new_count: int) -> pa.Table:
+    """The stored rows that the write deletes: those at changed positions and those past the download's end."""
+    inside = positions[positions <= old.num_rows]
+    beyond = np.arange(new_count + 1, old.num_rows + 1, dtype=np.int64)
+    return rows_at(old, np.concatenate([inside, beyond]))
+
+
+def team_keys(table: pa.Table) -> pa.ChunkedArray:
+    """A team is Kaggle's team id, else its name (the older layout may lack ids)."""
+    return pc.coalesce(table["team_id"], table["team_name"])
+
+
+def kept_sharing_keys(new: pa.Table, positions: np.ndarray, arrived: pa.Table, replaced: pa.Table) -> pa.Table:
+    """Unchanged rows whose team also appears among the changed rows: all the change counts need of them.
+
+    A team has one row, so this is normally empty; it is not when a file repeats a key (two teams of one
+    name in the older layout), and then the counts stay what comparing the whole boards would give.
+    """
+    candidates = pa.chunked_array([*team_keys(arrived).chunks, *team_keys(replaced).chunks], type=pa.string())
+    unchanged = np.ones(new.num_rows, dtype=bool)
+    unchanged[positions - 1] = False
+    shares = pc.is_in(team_keys(new), value_set=candidates.combine_chunks())
+    return new.filter(pc.and_(shares, pa.array(unchanged)))
+
+
+def snapshot(board: pa.Table, matched: pa.Table) -> pa.Table:
+    """The history rows: each matched member (position, username_key) with its team's row values."""
+    rows = board.take(pc.subtract(matched["position"].cast(pa.int64()), 1))
+    return pa.table({
+        "username_key": matched["username_key"], "team_name": rows["team_name"],
+        "kaggle_rank": rows["kaggle_rank"], "score": rows["score"], "submission_count": rows["submission_count"],
+    })
