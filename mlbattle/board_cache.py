@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
+if TYPE_CHECKING:  # pyarrow costs 100 ms of start-up; `sync --all` with nothing due never needs it
+    import pyarrow as pa
 
 MAX_BYTES = 256 * 1024 * 1024
 

@@ -39,20 +39,21 @@ def test_the_command_measures_in_its_own_process(capsys: pytest.CaptureFixture[s
 
 def test_estimates_and_missed_targets_are_marked() -> None:
     stats = bench.SyncStats(rows=100_002, zip_mb=2.6, cold_s=1.0, warm_s=[0.55, 0.65, 0.75],
-                            from_zip_s=[0.5, 0.6, 0.7], unchanged_s=0.2, baseline_rss_mb=200, peak_rss_mb=300)
+                            from_zip_s=[0.5, 0.6, 0.7], not_held_s=[0.8, 0.9, 1.0], unchanged_s=0.2,
+                            baseline_rss_mb=200, peak_rss_mb=300)
     measured = bench.SizeResult(100_000, stats, bench.OldStats(6.0, estimated=False))
     guess = bench.old_estimate(1_000_000, [measured])
     assert guess == pytest.approx(60.0, rel=1e-3)  # the per-row rate, scaled
 
     row = _cells(bench.markdown_table([measured]).splitlines()[2])
-    assert row[2] == "600 ms (min 500 ms, max 700 ms, n=3)" and row[3] == "650 ms"
-    assert row[8] == "6,000 ms" and row[9] == "10.0x"
-    assert row[10] == "≤ 400 ms: MISSED; ≥ 20x: MISSED"
+    assert row[2] == "600 ms (min 500 ms, max 700 ms, n=3)" and row[3] == "900 ms" and row[4] == "650 ms"
+    assert row[9] == "6,000 ms" and row[10] == "10.0x"
+    assert row[11] == "≤ 400 ms: MISSED; ≥ 20x: MISSED"
 
     estimated = bench.SizeResult(1_000_000, stats, bench.OldStats(guess, estimated=True))
     row = _cells(bench.markdown_table([estimated]).splitlines()[2])
-    assert row[8].startswith("est. ") and row[9].startswith("est. ")
-    assert row[10] == "≤ 10.0 s: met; ≤ 1.5 GB: met"
+    assert row[9].startswith("est. ") and row[10].startswith("est. ")
+    assert row[11] == "≤ 10.0 s: met; ≤ 1.5 GB: met"
 
 
 def test_sizes_option_rejects_nonsense() -> None:

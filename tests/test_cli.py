@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from mlbattle.export import PLATFORM_COLUMNS
 from tests.boards import zip_of
-from tests.cli_support import fails, ok, run
+from tests.cli_support import ROOT, fails, ok, run
 
 SLUG = "spaceship-titanic"
 ROWS = [(1, "=cmd|' /C calc'!A0", 0.82, "Ann, bob"), (2, "Solo", 0.80, "cy"), (0, "Benchmark", 0.5, ""),
@@ -108,3 +111,15 @@ def test_without_credentials_sync_says_what_to_set(app_env):
 def test_help_runs_without_a_database(app_env):
     assert "usage" in ok(app_env, "--help").stdout
     assert not Path(app_env["MLBATTLE_DB"]).exists()
+
+
+def test_sync_all_with_nothing_due_imports_neither_the_parser_nor_kaggle(app_env):
+    """The cron command runs every few minutes: it must not pay for Arrow, pandas or the Kaggle client.
+
+    (The first run creates the database, and DuckDB imports pandas to bind the migrations' parameters.)"""
+    ok(app_env, "sync", "--all")
+    code = ("import sys; from mlbattle import cli; code = cli.main(['sync', '--all']); "
+            "print(sorted({'pyarrow', 'pandas', 'numpy', 'kaggle', 'kagglesdk'} & set(sys.modules)), code)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **app_env},
+                          capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip().splitlines()[-1] == "[] 0", done.stderr
