@@ -33,6 +33,7 @@ API_PREFIX = "/api/v1/"
 DOWNLOAD_LEADERBOARD = "competitions.CompetitionApiService/DownloadLeaderboard"
 LIST_COMPETITIONS = "competitions.CompetitionApiService/ListCompetitions"
 INTROSPECT_TOKEN = "security.OAuthService/IntrospectToken"
+STORAGE_PREFIX = "/storage/"
 STATUS_FAULTS = {
     "401": "Unauthenticated",
     "403": "Permission 'competitions.get' was denied",
@@ -89,6 +90,9 @@ class KaggleStandIn:
         self.stall_seconds = stall_seconds
         self.drip_bytes_per_second = drip_bytes_per_second
         self.requests: list[dict[str, Any]] = []
+        # Like kaggle.com, answer DownloadLeaderboard with a redirect to a signed storage URL on another host
+        # name (localhost), which refuses requests that carry credentials.
+        self.redirect_downloads = False
         self._leaderboards: dict[str, bytes] = {}
         self._competitions: dict[str, dict[str, Any]] = {}
         self._faults: list[_Fault] = []
@@ -260,7 +264,19 @@ class _Handler(BaseHTTPRequestHandler):
         logger.debug("%s %s", self.address_string(), format % args)
 
     def do_GET(self) -> None:
-        self._error(404, "Not found")
+        """The storage host of a redirected download: `/storage/<slug>.zip?signature=...`."""
+        stand_in = self.server.stand_in
+        stand_in._record(self.path, None, self.headers.get("Authorization", "").partition(" ")[0].lower() or None)
+        path, _, query = self.path.partition("?")
+        slug = path.removeprefix(STORAGE_PREFIX).removesuffix(".zip")
+        payload = stand_in._leaderboard(slug) if path.startswith(STORAGE_PREFIX) else None
+        if payload is None or not query.startswith("signature="):
+            self._send(404, "application/xml", b"<Error><Code>NoSuchKey</Code></Error>")
+        elif self.headers.get("Authorization"):
+            self._send(400, "application/xml", b"<Error><Code>InvalidArgument</Code>"
+                       b"<Message>Multiple authentication mechanisms</Message></Error>")
+        else:
+            self._zip(payload, slug)
 
     def do_POST(self) -> None:
         stand_in = self.server.stand_in
@@ -318,6 +334,12 @@ class _Handler(BaseHTTPRequestHandler):
         payload = stand_in._leaderboard(slug)
         if payload is None:
             self._error(404, f"Competition '{slug}' not found")
+        elif stand_in.redirect_downloads:
+            port = self.server.server_address[1]
+            self.send_response(302)
+            self.send_header("Location", f"http://localhost:{port}{STORAGE_PREFIX}{slug}.zip?signature=abc123")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         else:
             self._zip(payload, slug)
 

@@ -52,6 +52,14 @@ def test_the_full_leaderboard_is_downloaded_with_basic_auth(kaggle, ready, tmp_p
     assert not any("GetLeaderboard" in r["path"] for r in kaggle.requests)
 
 
+def test_a_download_redirected_to_storage_follows_it_without_sending_the_credentials(kaggle, ready, tmp_path):
+    kaggle.redirect_downloads = True
+    path = kaggle_client.download_leaderboard(SLUG, tmp_path, ready)
+    assert path.read_bytes() == zip_of(SLUG, ROWS)
+    fetched = [r for r in kaggle.requests if r["path"].startswith("/storage/")]
+    assert len(fetched) == 1 and fetched[0]["auth"] is None
+
+
 def test_a_token_is_sent_as_bearer(kaggle, ready, tmp_path, monkeypatch):
     monkeypatch.delenv("KAGGLE_USERNAME")
     monkeypatch.delenv("KAGGLE_KEY")
