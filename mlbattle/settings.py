@@ -54,6 +54,7 @@ class Settings:
     memory_limit: str = "512MB"
     motherduck_token: str | None = None
     admin_emails: tuple[str, ...] = ()
+    registration: bool = True
 
     @property
     def data_dir(self) -> Path:
@@ -93,7 +94,7 @@ DECLARED_SETUP = PROJECT_DIR / "data" / "event.toml"
 # Non-secret settings a repository file may hold, with the smallest value each accepts (None: a switch).
 DECLARABLE: dict[str, float | None] = {
     "sync_interval": 0.0, "auto_sync": None, "stall_timeout": 0.1, "total_timeout": 0.1, "retries": 0.0,
-    "min_request_gap": 0.0, "db_busy_timeout": 0.0,
+    "min_request_gap": 0.0, "db_busy_timeout": 0.0, "registration": None,
 }
 
 
@@ -198,6 +199,7 @@ def load(
         db_busy_timeout=_as_number("MLBATTLE_DB_BUSY_TIMEOUT", _lookup("MLBATTLE_DB_BUSY_TIMEOUT", env, secrets), 30.0),
         motherduck_token=_lookup("MOTHERDUCK_TOKEN", env, secrets) or _lookup("motherduck_token", env, secrets),
         admin_emails=_emails(_lookup("MLBATTLE_ADMIN_EMAILS", env, secrets)),
+        registration=_as_bool("MLBATTLE_REGISTRATION", _lookup("MLBATTLE_REGISTRATION", env, secrets), True),
     )
 
 

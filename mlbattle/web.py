@@ -28,6 +28,7 @@ import hmac
 import logging
 import math
 import re
+import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 from streamlit_autorefresh import st_autorefresh
 
-from . import db, demo, registry, setup_file, sync
+from . import db, demo, registry, setup_file, sync, throttle
 from . import settings as settings_module
 from .settings import Settings, SettingsError
 
@@ -553,6 +554,23 @@ def locked_for(now: float | None = None) -> float:
     """Seconds this session (or its client address) must still wait after too many wrong passwords."""
     until = max(float(st.session_state.get(_LOCKED_UNTIL_KEY, 0.0)), _client_locked_until())
     return max(0.0, until - (now or time.time()))
+
+
+_registrations = throttle.registrations()
+
+
+def _registration_keys() -> dict[str, str | None]:
+    session = st.session_state.setdefault("registration_session", secrets.token_hex(8))
+    return {"session": session, "address": _client_address(), "app": "app"}
+
+
+def registration_wait(now: float | None = None) -> float:
+    """Seconds before this visitor may register someone else (per session, client address and app)."""
+    return _registrations.wait(_registration_keys(), now or time.time())
+
+
+def count_registration(now: float | None = None) -> None:
+    _registrations.record(_registration_keys(), now or time.time())
 
 
 def login(cfg: Settings, attempt: str) -> str | None:

@@ -238,6 +238,10 @@ with events_tab:
 
 # ---------------------------------------------------------------- participants
 with people_tab:
+    st.caption("Self-registration on the Participants page is **open** (at most 5 per visitor every 10 min): "
+               "set `MLBATTLE_REGISTRATION = \"off\"` in secrets to close it." if cfg.registration else
+               "Self-registration on the Participants page is **closed** (`MLBATTLE_REGISTRATION` is off): "
+               "add people here.")
     add_column, import_column = st.columns(2)
     with add_column.form("add_participant", clear_on_submit=True):
         st.markdown("**Add a participant**")

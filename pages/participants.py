@@ -1,5 +1,7 @@
 """Participants: register with a Kaggle username; "my results" across every competition (`?user=NAME`)."""
 
+import math
+
 import streamlit as st
 
 from mlbattle import charts, db, reads, registry, web
@@ -10,23 +12,32 @@ st.title("🙋 Participants")
 register, mine = st.tabs(["Register", "My results"])
 
 with register:
-    st.caption("Register your Kaggle username so your rows on the competitions' leaderboards count for the "
-               "event. Your username is what appears in the team members of Kaggle's leaderboard download.")
-    with st.form("register", clear_on_submit=True):
-        username = st.text_input("Kaggle username", max_chars=50, key="register_username",
-                                 placeholder="as in kaggle.com/USERNAME")
-        name = st.text_input("Your name (shown on the leaderboards)", max_chars=registry.MAX_NAME,
-                             key="register_name")
-        submitted = st.form_submit_button("Register")
-    if submitted:
-        try:
-            with db.connect(cfg) as con:
-                stored = registry.add_participant(con, username or "", name or None)
-        except ValueError as exc:
-            st.error(web.md(str(exc)))
-        else:
-            st.success(f"Registered {web.md(stored)}. You appear on each leaderboard you are on from its next "
-                       "sync; see them under My results.")
+    if not cfg.registration:
+        st.info("Registration is closed: ask the organisers to add you.", icon="🔒")
+    else:
+        st.caption("Register your Kaggle username so your rows on the competitions' leaderboards count for "
+                   "the event. Your username is what appears in the team members of Kaggle's leaderboard "
+                   "download.")
+        with st.form("register", clear_on_submit=True):
+            username = st.text_input("Kaggle username", max_chars=50, key="register_username",
+                                     placeholder="as in kaggle.com/USERNAME")
+            name = st.text_input("Your name (shown on the leaderboards)", max_chars=registry.MAX_NAME,
+                                 key="register_name")
+            submitted = st.form_submit_button("Register")
+        wait = web.registration_wait() if submitted else 0.0
+        if wait:
+            st.error(f"Too many registrations from here: try again in {math.ceil(wait)} s, or ask the "
+                     "organisers to add people in bulk.")
+        elif submitted:
+            try:
+                with db.connect(cfg) as con:
+                    stored = registry.add_participant(con, username or "", name or None)
+            except ValueError as exc:
+                st.error(web.md(str(exc)))
+            else:
+                web.count_registration()
+                st.success(f"Registered {web.md(stored)}. You appear on each leaderboard you are on from its "
+                           "next sync; see them under My results.")
 
 with mine:
     lookup = st.text_input("Kaggle username", key="user", bind="query-params", max_chars=50,

@@ -326,6 +326,27 @@ def test_register_validates_and_refuses_duplicates_in_any_case(kaggle_settings) 
         assert reads.participants_page(con).total == 1
 
 
+def test_a_session_registers_five_people_then_waits(kaggle_settings) -> None:
+    at = app("pages/participants.py")
+    for number in range(5):
+        at.text_input(key="register_username").input(f"member_{number}")
+        button(at, "Register").click().run()
+        assert f"Registered member_{number}" in said(at, "success")
+    at.text_input(key="register_username").input("member_5")
+    button(at, "Register").click().run()
+    assert "Too many registrations from here: try again in 600 s" in said(at, "error")
+    with db.connect(kaggle_settings) as con:
+        assert reads.participants_page(con).total == 5
+
+
+def test_closed_registration_shows_no_form(kaggle_env, monkeypatch) -> None:
+    monkeypatch.setenv("MLBATTLE_REGISTRATION", "off")
+    at = app("pages/participants.py")
+    assert not at.exception
+    assert "Registration is closed" in shown(at)
+    assert not [b for b in at.get("form_submit_button") if b.label == "Register"]
+
+
 def test_my_results_across_competitions(data) -> None:
     at = app("pages/participants.py", user="USER3")
     assert not at.exception

@@ -1,0 +1,60 @@
+"""Sliding-window limits on public actions (self-registration), so one visitor or a script cannot flood
+the participant list. Pure and clock-driven: the caller passes `now`, tests pass any clock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+
+
+class Window:
+    """At most `limit` events per `seconds` for each key; remembers at most `max_keys` keys."""
+
+    def __init__(self, limit: int, seconds: float, max_keys: int = 10_000) -> None:
+        self.limit = limit
+        self.seconds = seconds
+        self._max_keys = max_keys
+        self._events: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        events = self._events.get(key, deque())
+        while events and events[0] <= now - self.seconds:
+            events.popleft()
+        return events
+
+    def wait(self, key: str, now: float) -> float:
+        """Seconds until `key` may act again; 0 when it may act now."""
+        with self._lock:
+            events = self._recent(key, now)
+            return 0.0 if len(events) < self.limit else events[0] + self.seconds - now
+
+    def record(self, key: str, now: float) -> None:
+        with self._lock:
+            events = self._recent(key, now)
+            events.append(now)
+            if key not in self._events and len(self._events) >= self._max_keys:
+                self._events = {k: v for k, v in self._events.items() if v and v[-1] > now - self.seconds}
+            self._events[key] = events
+
+
+class Limits:
+    """Several windows over one action: it may happen when every window that applies allows it."""
+
+    def __init__(self, **windows: Window) -> None:
+        self.windows = windows
+
+    def wait(self, keys: dict[str, str | None], now: float) -> float:
+        return max((window.wait(keys[name], now) for name, window in self.windows.items()
+                    if keys.get(name) is not None), default=0.0)
+
+    def record(self, keys: dict[str, str | None], now: float) -> None:
+        for name, window in self.windows.items():
+            if keys.get(name) is not None:
+                window.record(keys[name], now)
+
+
+def registrations() -> Limits:
+    """A person registers themself and maybe a team-mate or two; a room of 200 registers within minutes."""
+    return Limits(session=Window(5, 600), address=Window(20, 600), app=Window(300, 60))
