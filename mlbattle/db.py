@@ -229,13 +229,26 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     return version
 
 
+_in_transaction: set[int] = set()  # connections inside `transaction`; a connection serves one thread
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """All or nothing: a failure anywhere inside leaves the database as it was."""
+    """All or nothing: a failure anywhere inside leaves the database as it was.
+
+    A unit of work that opens its own transaction inside another joins the outer one, so small writes
+    (importing participants, say) compose into one larger all-or-nothing write.
+    """
+    if id(con) in _in_transaction:
+        yield con
+        return
     con.execute("BEGIN TRANSACTION")
+    _in_transaction.add(id(con))
     try:
         yield con
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    finally:
+        _in_transaction.discard(id(con))
     con.execute("COMMIT")

@@ -376,25 +376,26 @@ def apply_declared(settings: Settings, folder: Path | None = None) -> str | None
 
 
 def _apply(settings: Settings, declared: Declared) -> str:
+    """Ask Kaggle first, then write everything declared in one transaction, then sync what is due.
+
+    So a failure while writing leaves the database as it was, and no connection is held while Kaggle is asked.
+    """
     with db.connect(settings) as con:
         known_events = {row["slug"] for row in reads.records(con, queries.LIST_EVENTS)}
         known = {row["slug"] for row in reads.competitions(con)}
     fresh = [comp for comp in declared.competitions if comp.slug not in known]
     facts = {comp.slug: _facts(settings, comp) for comp in fresh}
-    with db.connect(settings) as con:
-        with db.transaction(con):
-            for event in declared.events:
-                _apply_event(con, event, event.slug in known_events)
+    with db.connect(settings) as con, db.transaction(con):
+        for event in declared.events:
+            _apply_event(con, event, event.slug in known_events)
         added = registry.import_participants(con, declared.participants).added if declared.participants else 0
-    results: list[sync.SyncResult] = []
-    for comp in declared.competitions:
-        if comp.slug in facts:
-            outcome = imports.import_competition(
-                settings, comp.slug, event=comp.event, status=comp.status or "ongoing",
-                auto_sync=True if comp.auto_sync is None else comp.auto_sync, trigger=TRIGGER, facts=facts[comp.slug])
-            results.extend([outcome.sync] if outcome.sync else [])
-        with db.connect(settings) as con:
+        for comp in fresh:
+            registry.add_competition(con, facts[comp.slug], event=comp.event, status=comp.status or "ongoing",
+                                     auto_sync=True if comp.auto_sync is None else comp.auto_sync)
+        for comp in declared.competitions:
             _apply_competition(con, comp, existing=comp.slug not in facts)
+    results = [result for comp in fresh
+               if (result := imports.sync_if_auto(settings, comp.slug, trigger=TRIGGER)) is not None]
     results.extend(_sync_existing(settings, [c.slug for c in declared.competitions if c.slug not in facts]))
     return _summary(declared, len(known_events & {e.slug for e in declared.events}), len(fresh), added, results)
 

@@ -132,3 +132,19 @@ def test_overlapping_units_of_work_share_the_file_and_release_it_together(settin
         held = other_process_opens()
         assert held.returncode != 0 and "lock" in held.stderr.lower()
     assert other_process_opens().returncode == 0
+
+
+def test_a_transaction_opened_inside_another_joins_it(settings):
+    with db.connect(settings) as con:
+        con.execute("CREATE TABLE notes (x INTEGER)")
+        with pytest.raises(RuntimeError):
+            with db.transaction(con):
+                con.execute("INSERT INTO notes VALUES (1)")
+                with db.transaction(con):  # e.g. registry.import_participants inside a larger write
+                    con.execute("INSERT INTO notes VALUES (2)")
+                raise RuntimeError("the outer write fails after the inner one finished")
+        assert con.execute("SELECT count(*) FROM notes").fetchone()[0] == 0
+        with db.transaction(con):
+            with db.transaction(con):
+                con.execute("INSERT INTO notes VALUES (3)")
+        assert con.execute("SELECT x FROM notes").fetchall() == [(3,)]

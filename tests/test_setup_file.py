@@ -223,6 +223,26 @@ def test_a_competition_kaggle_does_not_list_is_refused_before_anything_is_writte
     assert _state(kaggle_settings) == before
 
 
+def test_a_failure_while_writing_leaves_nothing_of_the_setup_behind(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Events, participants and both competitions are written in one transaction: the last write fails,
+    so the first ones are rolled back too, and applying again afterwards completes the setup."""
+    before = _state(settings)
+    folder = _declare(tmp_path / "decl")
+
+    def full_disk(*args: Any) -> None:
+        raise OSError("No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(registry, "set_direction", full_disk)  # the house-prices competition's last step
+        with pytest.raises(OSError, match="No space left"):
+            setup_file.apply_declared(settings, folder)
+    assert _state(settings) == before
+    setup_file.apply_declared(settings, folder)
+    assert len(_state(settings)["competitions"]) == 2 and len(_state(settings)["participants"]) == 3
+
+
 BAD_TOML: dict[str, tuple[str, str]] = {
     "not toml": ("[[events]\nslug = ", "event.toml is not valid TOML: "),
     "unknown top key": ("[[event]]\nslug = 'x'\n", "event.toml: the top level: unknown key 'event'"),
