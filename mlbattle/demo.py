@@ -124,24 +124,38 @@ def is_demo(settings: Settings) -> bool:
     return not settings.kaggle.present
 
 
-def _is_empty(settings: Settings) -> bool:
+def _progress(settings: Settings, config: DemoConfig) -> dict[str, int] | None:
+    """Snapshots loaded so far per demo competition ({} for an empty database); None when there is nothing
+    to do: the demo is complete, or the database holds anything but the demo's competitions."""
     with db.connect(settings) as con:
-        return bool(con.execute(queries.DEMO_DATABASE_IS_EMPTY).fetchone()[0])
+        if con.execute(queries.DEMO_DATABASE_IS_EMPTY).fetchone()[0]:
+            return {}
+        loaded = dict(con.execute(queries.RUNS_BY_TRIGGER, [TRIGGER]).fetchall())
+    if set(loaded) != {comp.slug for comp in config.competitions}:
+        return None
+    if all(loaded[comp.slug] >= comp.snapshots for comp in config.competitions):
+        return None
+    return loaded
 
 
 def ensure_demo(settings: Settings) -> bool:
-    """Fill an empty database from the samples in demo mode; True when this call filled it.
+    """Fill an empty database from the samples in demo mode, or finish a fill that stopped midway; True when
+    this call loaded anything.
 
-    Idempotent and safe to call from every page view: a database with any event or competition is left
-    alone. The check runs under a cross-process lock (mlbattle.locks), so concurrent callers (threads or
-    processes) fill once, and a caller arriving during the fill waits for it rather than seeing half a demo.
+    Idempotent and safe to call from every page view: a complete demo, or a database with anything else in
+    it, is left alone. The check runs under a cross-process lock (mlbattle.locks), so concurrent callers
+    (threads or processes) fill once, and a caller arriving during the fill waits for it rather than seeing
+    half a demo. A process stopped during the fill (a reboot) leaves registered competitions with some
+    snapshots; the next call loads the rest.
     """
     if not is_demo(settings):
         return False
     with locks.hold(settings, "demo", timeout=600):
-        if not _is_empty(settings):
+        config = load_config()
+        loaded = _progress(settings, config)
+        if loaded is None:
             return False
-        fill(settings, load_config(), SAMPLES_DIR)
+        fill(settings, config, SAMPLES_DIR, loaded)
     return True
 
 
@@ -150,8 +164,8 @@ def _days(at: datetime, days: int | None) -> datetime | None:
 
 
 def register(settings: Settings, config: DemoConfig, at: datetime) -> None:
-    """Events, competitions (auto-sync off) with their scoring, and participants."""
-    with db.connect(settings) as con:
+    """Events, competitions (auto-sync off) with their scoring, and participants, all or nothing."""
+    with db.connect(settings) as con, db.transaction(con):
         for event in config.events:
             start, end = _days(at, event.start_days), _days(at, event.end_days)
             registry.add_event(con, event.slug, event.title, start and start.date(), end and end.date(),
@@ -178,15 +192,19 @@ def _backdated(days: int) -> Callable[[], datetime]:
     return lambda: registry.now() - timedelta(days=days)
 
 
-def fill(settings: Settings, config: DemoConfig, samples: Path) -> list[sync.SyncResult]:
-    """Register the demo, then sync every snapshot oldest first, each competition's last one at now."""
-    register(settings, config, registry.now())
+def fill(settings: Settings, config: DemoConfig, samples: Path,
+         loaded: dict[str, int] | None = None) -> list[sync.SyncResult]:
+    """Register the demo (unless `loaded` says it is), then sync every snapshot oldest first, each
+    competition's last one at now, skipping the first `loaded[slug]` snapshots of each competition."""
+    if not loaded:
+        register(settings, config, registry.now())
+    loaded = loaded or {}
     longest = max((comp.snapshots for comp in config.competitions), default=0)
     results = []
     for days_ago in range(longest - 1, -1, -1):
         for comp in config.competitions:
             number = comp.snapshots - days_ago
-            if number < 1:
+            if number < 1 or number <= loaded.get(comp.slug, 0):
                 continue
             result = sync.sync(comp.slug, settings, trigger=TRIGGER,
                                fetch=_copy_of(comp.snapshot_path(samples, number)), clock=_backdated(days_ago))

@@ -433,6 +433,10 @@ SETUP_PARTICIPANTS = "SELECT kaggle_username, display_name FROM participants ORD
 # ---- demo
 # Demo data goes only into a database with no event and no competition.
 DEMO_DATABASE_IS_EMPTY = "SELECT NOT EXISTS (SELECT 1 FROM events) AND NOT EXISTS (SELECT 1 FROM competitions)"
+# Per competition, how many runs a trigger made (the demo's snapshots loaded so far), and every competition.
+RUNS_BY_TRIGGER = """
+    SELECT c.slug, count(r.id) FROM competitions c LEFT JOIN sync_runs r ON r.competition_slug = c.slug AND r.trigger = ?
+    GROUP BY c.slug"""
 
 # ---- app reads (pages)
 # Statements behind the pages. Several use a value more than once, so they take named parameters

@@ -236,3 +236,32 @@ def test_database_with_a_competition_is_left_alone(settings):
         registry.add_competition(con, registry.CompetitionFacts("my-comp", "Mine"), auto_sync=False)
     assert demo.ensure_demo(settings) is False
     assert counts(settings)["events"] == 0 and counts(settings)["participants"] == 0
+
+
+def _stopped_after_the_first_day(settings) -> None:
+    """What a reboot during the fill leaves: the demo registered, only the oldest day's snapshots loaded."""
+    demo.register(settings, CONFIG, registry.now())
+    longest = max(comp.snapshots for comp in CONFIG.competitions)
+    for comp in CONFIG.competitions:
+        if comp.snapshots == longest:
+            first = demo._copy_of(comp.snapshot_path(demo.SAMPLES_DIR, 1))
+            sync.sync(comp.slug, settings, trigger=demo.TRIGGER, fetch=first,
+                      clock=demo._backdated(longest - 1))
+
+
+def test_a_fill_stopped_midway_is_finished_by_the_next_call(settings, filled):
+    complete, _ = filled
+    _stopped_after_the_first_day(settings)
+    assert counts(settings)["history"] < counts(complete)["history"]
+    assert demo.ensure_demo(settings) is True
+    assert counts(settings) == counts(complete)
+    assert demo.ensure_demo(settings) is False
+
+
+def test_a_stopped_fill_beside_an_organisers_competition_is_left_alone(settings):
+    _stopped_after_the_first_day(settings)
+    with db.connect(settings) as con:
+        registry.add_competition(con, registry.CompetitionFacts("real-cup", "Real Cup"))
+    before = counts(settings)
+    assert demo.ensure_demo(settings) is False
+    assert counts(settings) == before
