@@ -18,6 +18,8 @@ import pyarrow.compute as pc
 
 COMPARED = ("kaggle_rank", "team_id", "team_name", "last_submission", "score", "submission_count", "members",
             "is_benchmark")
+# What a row's member rows are made of: the members, or the team name in the older layout; none for a benchmark.
+MEMBERS_FROM = ("members", "team_name", "is_benchmark")
 
 
 def _same(old: pa.ChunkedArray, new: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -38,8 +40,23 @@ def changed_positions(old: pa.Table, new: pa.Table) -> np.ndarray:
     return np.concatenate([differing, np.arange(common + 1, new.num_rows + 1)]).astype(np.int64)
 
 
+def members_changed(old: pa.Table, new: pa.Table, positions: np.ndarray) -> np.ndarray:
+    """For each changed position, whether its member rows may differ; a row the stored board lacks has none."""
+    inside = positions[positions <= old.num_rows]
+    before, after = rows_at(old, inside), rows_at(new, inside)
+    same = pa.chunked_array([pa.array(np.ones(len(inside), dtype=bool))])
+    for name in MEMBERS_FROM:
+        same = pc.and_(same, _same(before[name], after[name]))
+    return np.concatenate([~same.to_numpy(zero_copy_only=False), np.ones(len(positions) - len(inside), dtype=bool)])
+
+
 def rows_at(table: pa.Table, positions: np.ndarray) -> pa.Table:
     return table.take(pa.array(positions - 1, type=pa.int64()))
+
+
+def arrived(new: pa.Table, positions: np.ndarray, regrouped: np.ndarray) -> pa.Table:
+    """The download's changed rows, each with whether its member rows must be rewritten."""
+    return rows_at(new, positions).append_column("members_changed", pa.array(regrouped, type=pa.bool_()))
 
 
 def replaced_rows(old: pa.Table, positions: np.ndarray, new_count: int) -> pa.Table:

@@ -75,13 +75,13 @@ def load(
     board = None if rewrite_all else BOARDS.get(key, previous[0])
     if board is not None:
         positions = diff.changed_positions(board, staged)
-        arrived = diff.rows_at(staged, positions)
+        regrouped = diff.members_changed(board, staged, positions)
+        con.register("arrived", arrived := diff.arrived(staged, positions, regrouped))
         replaced = diff.replaced_rows(board, positions, rows)
-        con.register("arrived", arrived)
     else:
-        positions = con.execute(queries.CHANGED_POSITIONS, [run.slug, rewrite_all]).fetchnumpy()["position"]
-        arrived = diff.rows_at(staged, positions.astype("int64"))
-        con.register("arrived", arrived)
+        changed = con.execute(queries.CHANGED_POSITIONS, [rewrite_all, run.slug, rewrite_all]).fetchnumpy()
+        positions = changed["position"].astype("int64")
+        con.register("arrived", arrived := diff.arrived(staged, positions, changed["members_changed"].astype(bool)))
         replaced = con.execute(queries.REPLACED_ROWS, [run.slug, rows]).to_arrow_table()
     con.register("replaced", replaced)
     con.register("kept", diff.kept_sharing_keys(staged, positions, arrived, replaced))

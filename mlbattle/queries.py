@@ -150,12 +150,17 @@ STAGED_DIRECTION = """
     SELECT CASE WHEN c IS NULL OR isnan(c) THEN NULL WHEN c > 0 THEN 'lower' WHEN c < 0 THEN 'higher' END
     FROM (SELECT corr(kaggle_rank, score) AS c FROM staged WHERE NOT is_benchmark AND score IS NOT NULL)"""
 
-# The positions whose stored row differs from the download's in any column (every position, when the second
-# parameter is true), in order: the comparison `diff.changed_positions` makes in memory, for a process that
-# does not hold the previous board. The loader takes these rows out of the download as `arrived`, an Arrow
-# table of the download's shape, so the writes below read only the changed rows.
+# The positions whose stored row differs from the download's in any column (every position, when the
+# parameters are true), in order, and whether the row's members may differ (the members, the team name the
+# older layout takes them from, or the benchmark flag): the comparison `diff` makes in memory, for a process
+# that does not hold the previous board. The loader takes these rows out of the download as `arrived`, an
+# Arrow table of the download's shape plus `members_changed`, so the writes below read only the changed rows,
+# and a team that only submitted again keeps its member rows.
 CHANGED_POSITIONS = """
-    SELECT s.position
+    SELECT s.position,
+           ? OR k.position IS NULL OR k.members IS DISTINCT FROM s.members
+             OR k.team_name IS DISTINCT FROM s.team_name OR k.is_benchmark IS DISTINCT FROM s.is_benchmark
+             AS members_changed
     FROM staged s LEFT JOIN (SELECT * FROM kaggle_rows WHERE competition_slug = ?) k ON k.position = s.position
     WHERE ? OR k.position IS NULL
        OR k.kaggle_rank IS DISTINCT FROM s.kaggle_rank OR k.team_id IS DISTINCT FROM s.team_id
@@ -195,7 +200,8 @@ DELETE_CHANGED_ROWS = """
     WHERE competition_slug = $1 AND (position > $2 OR position IN (SELECT position FROM arrived))"""
 DELETE_CHANGED_MEMBERS = """
     DELETE FROM kaggle_members
-    WHERE competition_slug = $1 AND (position > $2 OR position IN (SELECT position FROM arrived))"""
+    WHERE competition_slug = $1
+      AND (position > $2 OR position IN (SELECT position FROM arrived WHERE members_changed))"""
 INSERT_CHANGED_ROWS = """
     INSERT INTO kaggle_rows
     SELECT ?, position, kaggle_rank, team_id, team_name, last_submission, score, submission_count, members,
@@ -206,13 +212,14 @@ INSERT_CHANGED_ROWS = """
 INSERT_CHANGED_MEMBERS_FROM_COLUMN = """
     INSERT INTO kaggle_members
     SELECT DISTINCT ?, position, lower(trim(name))
-    FROM (SELECT position, unnest(string_split(members, ',')) AS name FROM arrived WHERE NOT is_benchmark)
+    FROM (SELECT position, unnest(string_split(members, ',')) AS name
+          FROM arrived WHERE members_changed AND NOT is_benchmark)
     WHERE trim(name) <> ''"""
 INSERT_CHANGED_MEMBERS_FROM_TEAM_NAME = """
     INSERT INTO kaggle_members
     SELECT ?, position, lower(trim(team_name))
     FROM arrived
-    WHERE NOT is_benchmark AND trim(team_name) <> ''"""
+    WHERE members_changed AND NOT is_benchmark AND trim(team_name) <> ''"""
 
 # Matching (rules 1 and 3) for the history snapshot, after the write: the positions of the competition's rows
 # and the registered participants on them.

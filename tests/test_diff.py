@@ -57,3 +57,15 @@ def test_nan_and_null_scores_are_unchanged_but_a_null_against_a_number_is_a_chan
     b = (1, "1", "a", None, None, 1, "x", False)
     c = (1, "1", "a", None, 0.5, 1, "x", False)
     assert diff.changed_positions(board([a, b, c]), board([a, b, b])).tolist() == [3]
+
+
+@given(old=st.lists(row, max_size=8), new=st.lists(row, max_size=8))
+def test_member_rows_are_rewritten_where_members_team_name_or_benchmark_differ_or_the_row_is_new(old, new):
+    positions = diff.changed_positions(board(old), board(new))
+    flags = diff.members_changed(board(old), board(new), positions)
+
+    def members_of(r):
+        return r[2], r[6], r[7]  # team name, members, benchmark
+
+    expected = [p > len(old) or members_of(old[p - 1]) != members_of(new[p - 1]) for p in positions.tolist()]
+    assert flags.tolist() == expected
