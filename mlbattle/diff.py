@@ -71,6 +71,38 @@ def team_keys(table: pa.Table) -> pa.ChunkedArray:
     return pc.coalesce(table["team_id"], table["team_name"])
 
 
+def members_to_rewrite(arrived: pa.Table, replaced: pa.Table, new_count: int) -> bool:
+    """Whether any member rows change: a changed row's members did, or rows past the new end are gone."""
+    return bool(pc.any(arrived["members_changed"]).as_py()) or bool(
+        pc.any(pc.greater(replaced["position"], new_count)).as_py())
+
+
+def _counted(table: pa.Table) -> pa.Table:
+    return pa.table({"k": team_keys(table), "rank": table["kaggle_rank"], "score": table["score"],
+                     "count": table["submission_count"]})
+
+
+def change_counts(arrived: pa.Table, replaced: pa.Table, kept: pa.Table) -> tuple[int, int, int]:
+    """Teams new, changed (rank, score or submission count) and gone, as comparing the whole boards would
+    count them. Each board is its unchanged rows (equal on both sides) plus its changed ones (`replaced`
+    before, `arrived` after), so of the unchanged rows only those sharing a team with a changed row matter
+    (`kept`, from `kept_sharing_keys`). A team is its id, else its name; a team may repeat."""
+    incoming, still = _counted(arrived), _counted(kept)
+    old = pa.concat_tables([_counted(replaced), still])
+    new_keys = pa.chunked_array([*incoming["k"].chunks, *still["k"].chunks], type=pa.string())
+    created = len(incoming) - _count(pc.is_in(incoming["k"], value_set=old["k"].combine_chunks()))
+    removed = len(replaced) - _count(pc.is_in(team_keys(replaced), value_set=new_keys.combine_chunks()))
+    pairs = incoming.join(old, keys="k", join_type="inner", left_suffix="_new", right_suffix="_old")
+    same = pa.chunked_array([pa.array(np.ones(pairs.num_rows, dtype=bool))])
+    for name in ("rank", "score", "count"):
+        same = pc.and_(same, _same(pairs[f"{name}_new"], pairs[f"{name}_old"]))
+    return created, pairs.num_rows - _count(same), removed
+
+
+def _count(flags: pa.ChunkedArray) -> int:
+    return int(pc.sum(flags).as_py() or 0)
+
+
 def kept_sharing_keys(new: pa.Table, positions: np.ndarray, arrived: pa.Table, replaced: pa.Table) -> pa.Table:
     """Unchanged rows whose team also appears among the changed rows: all the change counts need of them.
 

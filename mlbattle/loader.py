@@ -15,7 +15,7 @@ from datetime import datetime
 import duckdb
 
 from . import queries
-from .board_cache import BOARDS
+from .board_cache import BOARDS, Held
 from .db import transaction
 from .leaderboard_file import LeaderboardCsv
 
@@ -72,7 +72,8 @@ def load(
     # Members come from another column in the older layout: a switch of layout rewrites every row.
     rewrite_all = previous is None or previous[1] != csv_file.kind
     key = (store, run.slug)
-    board = None if rewrite_all else BOARDS.get(key, previous[0])
+    held = None if rewrite_all else BOARDS.get(key, previous[0])
+    board = held.board if held else None
     if board is not None:
         positions = diff.changed_positions(board, staged)
         regrouped = diff.members_changed(board, staged, positions)
@@ -83,9 +84,9 @@ def load(
         positions = changed["position"].astype("int64")
         con.register("arrived", arrived := diff.arrived(staged, positions, changed["members_changed"].astype(bool)))
         replaced = con.execute(queries.REPLACED_ROWS, [run.slug, rows]).to_arrow_table()
-    con.register("replaced", replaced)
-    con.register("kept", diff.kept_sharing_keys(staged, positions, arrived, replaced))
-    created, updated, removed = con.execute(queries.CHANGE_COUNTS).fetchone()
+    kept = diff.kept_sharing_keys(staged, positions, arrived, replaced)
+    created, updated, removed = diff.change_counts(arrived, replaced, kept)
+    regroup = diff.members_to_rewrite(arrived, replaced, rows)
     outcome = "created" if previous is None or previous[0] is None else "updated"
     members = queries.INSERT_CHANGED_MEMBERS_FROM_COLUMN if csv_file.has_members else (
         queries.INSERT_CHANGED_MEMBERS_FROM_TEAM_NAME)
@@ -93,17 +94,22 @@ def load(
     with transaction(con):
         con.execute(queries.DELETE_CHANGED_ROWS, [run.slug, rows])
         con.execute(queries.INSERT_CHANGED_ROWS, [run.slug])
-        con.execute(queries.DELETE_CHANGED_MEMBERS, [run.slug, rows])
-        con.execute(members, [run.slug])
-        matched = con.execute(queries.MATCHED_MEMBERS, [run.slug]).to_arrow_table()
+        if regroup:
+            con.execute(queries.DELETE_CHANGED_MEMBERS, [run.slug, rows])
+            con.execute(members, [run.slug])
+        participants = con.execute(queries.PARTICIPANTS_FINGERPRINT).fetchone()
+        if held and not regroup and held.participants == participants:
+            matched = held.matched  # the same member rows against the same participants
+        else:
+            matched = con.execute(queries.MATCHED_MEMBERS, [run.slug]).to_arrow_table()
         con.register("snapshot", diff.snapshot(staged, matched))
         con.execute(queries.INSERT_HISTORY, [run.slug, run.id, finished])
         con.execute(queries.SET_LOADED, [csv_file.sha256, direction, csv_file.kind, rows, run.slug])
         result = LoadResult(outcome, rows, matched.num_rows, created, updated, removed, direction, note,
                             len(positions))
         record_run(con, run, result, finished, csv_file.sha256)
-    BOARDS.put(key, csv_file.sha256, staged)
-    for name in ("snapshot", "kept", "replaced", "arrived", "staged"):
+    BOARDS.put(key, Held(csv_file.sha256, staged, matched, participants))
+    for name in ("snapshot", "arrived", "staged"):
         con.unregister(name)
     return result
 

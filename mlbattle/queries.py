@@ -177,23 +177,6 @@ REPLACED_ROWS = """
     FROM kaggle_rows
     WHERE competition_slug = $1 AND (position > $2 OR position IN (SELECT position FROM arrived))"""
 
-# Teams new, changed (rank, score or submission count) and gone, by Kaggle's team id (else the team name),
-# as comparing the whole stored board with the whole download would count them. Each board is its rows at
-# unchanged positions (equal on both sides) plus its changed ones (`replaced` before, `arrived` after), so
-# of the unchanged rows only those sharing a team with a changed row matter: `kept` (normally empty).
-CHANGE_COUNTS = """
-    WITH incoming AS (SELECT coalesce(team_id, team_name) AS k, kaggle_rank, score, submission_count FROM arrived),
-    outgoing AS (SELECT coalesce(team_id, team_name) AS k, kaggle_rank, score, submission_count FROM replaced),
-    unchanged AS (SELECT coalesce(team_id, team_name) AS k, kaggle_rank, score, submission_count FROM kept),
-    old AS (SELECT * FROM outgoing UNION ALL SELECT * FROM unchanged),
-    new AS (SELECT k FROM incoming UNION ALL SELECT k FROM unchanged)
-    SELECT
-        (SELECT count(*) FROM incoming ANTI JOIN old ON old.k = incoming.k) AS created,
-        (SELECT count(*) FROM incoming JOIN old ON old.k = incoming.k
-         WHERE old.kaggle_rank IS DISTINCT FROM incoming.kaggle_rank OR old.score IS DISTINCT FROM incoming.score
-            OR old.submission_count IS DISTINCT FROM incoming.submission_count) AS updated,
-        (SELECT count(*) FROM outgoing ANTI JOIN new ON new.k = outgoing.k) AS removed"""
-
 # Parameters: slug, the download's row count (rows past it are gone).
 DELETE_CHANGED_ROWS = """
     DELETE FROM kaggle_rows
@@ -227,6 +210,9 @@ MATCHED_MEMBERS = """
     SELECT m.position, m.username_key
     FROM kaggle_members m JOIN participants p ON p.username_key = m.username_key
     WHERE m.competition_slug = ?"""
+
+# Changes whenever a participant is added, removed or renamed: whether earlier matches still hold.
+PARTICIPANTS_FINGERPRINT = "SELECT count(*), sum(hash(username_key)) FROM participants"
 
 # `snapshot` is the matched members with their rows' values, one per participant on a team.
 # Parameters: slug, sync id, synced at.

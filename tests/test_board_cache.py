@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from mlbattle import db, queries, registry, sync
-from mlbattle.board_cache import BoardCache, BOARDS
+from mlbattle.board_cache import BOARDS, BoardCache, Held
 from tests.boards import zip_of
 from tests.test_sync import stored_board
 
@@ -24,10 +24,14 @@ def table(rows: int) -> pa.Table:
     return pa.table({"x": pa.array(range(rows), type=pa.int64())})
 
 
+def held(content_hash: str, rows: int) -> Held:
+    return Held(content_hash, table(rows), table(0), (0, 0))
+
+
 def test_a_board_is_returned_only_for_the_download_it_came_from():
     cache = BoardCache()
-    cache.put(("db", "cup"), "hash-1", table(3))
-    assert cache.get(("db", "cup"), "hash-1").num_rows == 3
+    cache.put(("db", "cup"), held("hash-1", 3))
+    assert cache.get(("db", "cup"), "hash-1").board.num_rows == 3
     assert cache.get(("db", "cup"), "hash-2") is None
     assert cache.get(("db", "cup"), None) is None
     assert cache.get(("other.duckdb", "cup"), "hash-1") is None
@@ -39,12 +43,12 @@ def test_the_oldest_board_goes_first_past_the_budget_and_a_huge_one_is_not_kept(
     one = table(1000)
     cache = BoardCache(max_bytes=one.nbytes * 5)
     for name in "abcde":
-        cache.put(("db", name), name, one)
+        cache.put(("db", name), held(name, 1000))
     assert cache.get(("db", "a"), "a") is not None  # now the most recently used
-    cache.put(("db", "f"), "f", one)
+    cache.put(("db", "f"), held("f", 1000))
     assert cache.get(("db", "b"), "b") is None
     assert all(cache.get(("db", n), n) is not None for n in "acdef")
-    cache.put(("db", "g"), "g", table(1000 * 2))  # over a quarter of the budget
+    cache.put(("db", "g"), held("g", 1000 * 2))  # over a quarter of the budget
     assert cache.get(("db", "g"), "g") is None
 
 
@@ -100,3 +104,22 @@ def test_a_load_that_fails_in_its_transaction_leaves_no_board_behind(cup, local_
     assert [r[3] for r in stored_board(cup, SLUG)[0]] == ["A", "B", "C"]
     assert sync.sync(SLUG, cup, fetch=local_fetch({SLUG: zip_of(SLUG, SECOND)})).outcome == "updated"
     assert [r[3] for r in stored_board(cup, SLUG)[0]] == ["B", "A", "C"]
+
+
+def test_a_participant_registered_or_removed_between_syncs_is_in_the_next_snapshot_or_not(cup, local_fetch):
+    """Between these syncs no member rows change, so only the participants decide whether matches are reused."""
+    again = [(1, "A", 0.9, "ann"), (2, "B", 0.85, "ben"), (3, "C", 0.7, "cy")]  # B improved, same members
+    later = [(1, "A", 0.91, "ann"), (2, "B", 0.85, "ben"), (3, "C", 0.7, "cy")]
+    with db.connect(cup) as con:
+        registry.add_participant(con, "ann", "Ann")
+    sync.sync(SLUG, cup, fetch=local_fetch({SLUG: zip_of(SLUG, FIRST)}))
+    with db.connect(cup) as con:
+        registry.add_participant(con, "ben", "Ben")
+    assert sync.sync(SLUG, cup, fetch=local_fetch({SLUG: zip_of(SLUG, again)})).matched == 2
+    with db.connect(cup) as con:
+        registry.remove_participant(con, "ann")
+    assert sync.sync(SLUG, cup, fetch=local_fetch({SLUG: zip_of(SLUG, later)})).matched == 1
+    with db.connect(cup) as con:
+        snapshots = con.execute("SELECT sync_id, list(username_key ORDER BY username_key) FROM history "
+                                "GROUP BY sync_id ORDER BY min(synced_at)").fetchall()
+    assert [names for _, names in snapshots] == [["ann"], ["ann", "ben"], ["ben"]]
