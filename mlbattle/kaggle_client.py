@@ -27,6 +27,7 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 
+API_PATH = "/api/v1/"
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 _URL_MARKERS = ("competitions", "c")
 _CHUNK = 256 * 1024
@@ -108,6 +109,10 @@ def _http_error(exc: Any, what: str) -> KaggleError:
     response = getattr(exc, "response", None)
     status = getattr(response, "status_code", None)
     retry_after = _retry_after(response)
+    if status is not None and API_PATH not in (getattr(response, "url", "") or API_PATH):
+        # Kaggle answered with a redirect to a signed storage link, and the storage host refused it.
+        return KaggleError(f"Kaggle's download link was refused by its storage ({status}) for {what}: the link "
+                           "expires quickly; sync again", status=status)
     if status == 401:
         return KaggleError(
             "Kaggle refused the credentials (401): check KAGGLE_USERNAME and KAGGLE_KEY, or KAGGLE_API_TOKEN",

@@ -93,6 +93,7 @@ class KaggleStandIn:
         # Like kaggle.com, answer DownloadLeaderboard with a redirect to a signed storage URL on another host
         # name (localhost), which refuses requests that carry credentials.
         self.redirect_downloads = False
+        self.storage_refuses = False  # the signed link has expired: storage answers 403
         self._leaderboards: dict[str, bytes] = {}
         self._competitions: dict[str, dict[str, Any]] = {}
         self._faults: list[_Fault] = []
@@ -272,6 +273,8 @@ class _Handler(BaseHTTPRequestHandler):
         payload = stand_in._leaderboard(slug) if path.startswith(STORAGE_PREFIX) else None
         if payload is None or not query.startswith("signature="):
             self._send(404, "application/xml", b"<Error><Code>NoSuchKey</Code></Error>")
+        elif stand_in.storage_refuses:
+            self._send(403, "application/xml", b"<Error><Code>ExpiredToken</Code></Error>")
         elif self.headers.get("Authorization"):
             self._send(400, "application/xml", b"<Error><Code>InvalidArgument</Code>"
                        b"<Message>Multiple authentication mechanisms</Message></Error>")

@@ -60,6 +60,14 @@ def test_a_download_redirected_to_storage_follows_it_without_sending_the_credent
     assert len(fetched) == 1 and fetched[0]["auth"] is None
 
 
+def test_an_expired_storage_link_is_not_blamed_on_the_competition_rules(kaggle, ready, tmp_path):
+    kaggle.redirect_downloads = kaggle.storage_refuses = True
+    with pytest.raises(kaggle_client.KaggleError, match="Kaggle's download link was refused by its storage "
+                                                         r"\(403\)") as failure:
+        kaggle_client.download_leaderboard(SLUG, tmp_path, ready)
+    assert "rules" not in str(failure.value)
+
+
 def test_a_token_is_sent_as_bearer(kaggle, ready, tmp_path, monkeypatch):
     monkeypatch.delenv("KAGGLE_USERNAME")
     monkeypatch.delenv("KAGGLE_KEY")
