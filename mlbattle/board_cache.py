@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pyarrow costs 100 ms of start-up; `sync --all` with nothing due never needs it
     import pyarrow as pa
 
-MAX_BYTES = 256 * 1024 * 1024
+MAX_BYTES = 128 * 1024 * 1024  # Community Cloud gives an app about 1 GB; a 100,000-team board is 8 MB
 
 Key = tuple[str, str]  # (store, competition slug)
 
