@@ -1,5 +1,5 @@
-"""Load one checked CSV into the store: parse it into Arrow, compare it with the stored board, write the
-difference in one transaction.
+"""Load one checked CSV into the store: parse it into Arrow, compare it with the stored board (in memory
+when this process loaded it, else in SQL), write the difference in one transaction.
 
 Parsing and checking happen before the transaction, and the write itself is one transaction, so the
 previous leaderboard survives any failure exactly as it was. Only rows whose content changed (and rows
@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -18,6 +19,10 @@ from . import queries
 from .board_cache import BOARDS, Held
 from .db import transaction
 from .leaderboard_file import LeaderboardCsv
+
+if TYPE_CHECKING:  # Arrow and NumPy are imported only by a load that parses
+    import numpy as np
+    import pyarrow as pa
 
 _LOWER_HINTS = re.compile(r"error|loss|rmse|mae|mse|rmsle|mape|wape|distance|deviance|brier|log", re.IGNORECASE)
 
@@ -73,17 +78,7 @@ def load(
     rewrite_all = previous is None or previous[1] != csv_file.kind
     key = (store, run.slug)
     held = None if rewrite_all else BOARDS.get(key, previous[0])
-    board = held.board if held else None
-    if board is not None:
-        positions = diff.changed_positions(board, staged)
-        regrouped = diff.members_changed(board, staged, positions)
-        con.register("arrived", arrived := diff.arrived(staged, positions, regrouped))
-        replaced = diff.replaced_rows(board, positions, rows)
-    else:
-        changed = con.execute(queries.CHANGED_POSITIONS, [rewrite_all, run.slug, rewrite_all]).fetchnumpy()
-        positions = changed["position"].astype("int64")
-        con.register("arrived", arrived := diff.arrived(staged, positions, changed["members_changed"].astype(bool)))
-        replaced = con.execute(queries.REPLACED_ROWS, [run.slug, rows]).to_arrow_table()
+    positions, arrived, replaced = _compare(con, run.slug, staged, held.board if held else None, rewrite_all)
     kept = diff.kept_sharing_keys(staged, positions, arrived, replaced)
     created, updated, removed = diff.change_counts(arrived, replaced, kept)
     regroup = diff.members_to_rewrite(arrived, replaced, rows)
@@ -112,6 +107,24 @@ def load(
     for name in ("snapshot", "arrived", "staged"):
         con.unregister(name)
     return result
+
+
+def _compare(con: duckdb.DuckDBPyConnection, slug: str, staged: pa.Table, board: pa.Table | None,
+             rewrite_all: bool) -> tuple[np.ndarray, pa.Table, pa.Table]:
+    """The changed positions, the download's rows there (registered as `arrived` for the writes) and the
+    stored rows they replace: in memory against the board this process loaded last, else in SQL."""
+    from . import diff
+
+    if board is not None:
+        positions = diff.changed_positions(board, staged)
+        arrived = diff.arrived(staged, positions, diff.members_changed(board, staged, positions))
+        con.register("arrived", arrived)
+        return positions, arrived, diff.replaced_rows(board, positions, staged.num_rows)
+    changed = con.execute(queries.CHANGED_POSITIONS, [rewrite_all, slug, rewrite_all]).fetchnumpy()
+    positions = changed["position"].astype("int64")
+    arrived = diff.arrived(staged, positions, changed["members_changed"].astype(bool))
+    con.register("arrived", arrived)
+    return positions, arrived, con.execute(queries.REPLACED_ROWS, [slug, staged.num_rows]).to_arrow_table()
 
 
 def record_run(

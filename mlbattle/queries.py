@@ -211,7 +211,7 @@ MATCHED_MEMBERS = """
     FROM kaggle_members m JOIN participants p ON p.username_key = m.username_key
     WHERE m.competition_slug = ?"""
 
-# Changes whenever a participant is added, removed or renamed: whether earlier matches still hold.
+# Changes whenever a participant is added or removed: whether earlier matches still hold.
 PARTICIPANTS_FINGERPRINT = "SELECT count(*), sum(hash(username_key)) FROM participants"
 
 # `snapshot` is the matched members with their rows' values, one per participant on a team.
