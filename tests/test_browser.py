@@ -155,6 +155,21 @@ def test_demo_visitor_follows_the_navigation_to_a_leaderboard_and_the_event_stan
             expect(main(page).get_by_role("link", name=item.title)).to_be_visible()
         full_page_screenshot(page, "event.png")
 
+        nav(page, "Participants")
+        main(page).get_by_label("Kaggle username").first.fill("new_visitor")
+        main(page).get_by_label("Your name (shown on the leaderboards)").fill("New Visitor")
+        main(page).get_by_role("button", name="Register").click()
+        expect(main(page).get_by_text("Registered new_visitor.", exact=False)).to_be_visible()
+        on_boards = next(p for p in config.participants if p.first_snapshot(competition.slug) is not None)
+        page.get_by_role("tab", name="My results").click()
+        main(page).get_by_placeholder("your Kaggle username").fill(on_boards.kaggle_username)
+        main(page).get_by_placeholder("your Kaggle username").press("Enter")
+        expect(page).to_have_url(re.compile(rf"/participants\?user={on_boards.kaggle_username}$"))
+        results = main(page).locator('[data-testid="stDataFrame"]').first
+        expect(results).to_be_visible()
+        expect(main(page).get_by_text(re.compile(rf"^{re.escape(competition.title)}: rank"))).to_be_visible()
+        full_page_screenshot(page, "participants.png")
+
 
 # ---------------------------------------------------------------- organiser with the stand-in Kaggle
 
