@@ -17,7 +17,7 @@ out detaches it, which releases the file for other processes.
 Detaching does not checkpoint: the write-ahead log stays beside the file and the next attach (in any
 process) replays it, until a commit takes it past `WAL_CHECKPOINT` and DuckDB folds it into the file. A
 checkpoint rewrites every row group a transaction touched, so one per unit of work cost a sync more than
-its own writes (37 of 72 ms at 1,744 rows); replaying a log costs about 16 ms per MB, so a 1 MB log keeps
+its own writes (37 of 72 ms at 1,744 rows); replaying a log costs 16 to 20 ms per MB, so a 1 MB log keeps
 every attach within a few milliseconds while one checkpoint serves many syncs.
 """
 
