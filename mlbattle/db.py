@@ -18,7 +18,7 @@ Detaching does not checkpoint: the write-ahead log stays beside the file and the
 process) replays it, until a commit takes it past `WAL_CHECKPOINT` and DuckDB folds it into the file. A
 checkpoint rewrites every row group a transaction touched, so one per unit of work cost a sync more than
 its own writes (37 of 72 ms at 1,744 rows); replaying a log costs 16 to 20 ms per MB, so a 1 MB log keeps
-every attach within a few milliseconds while one checkpoint serves many syncs.
+every attach within about 20 ms while one checkpoint serves several syncs.
 """
 
 from __future__ import annotations
