@@ -10,6 +10,7 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from mlbattle import db, queries, registry
@@ -148,3 +149,28 @@ def test_a_transaction_opened_inside_another_joins_it(settings):
             with db.transaction(con):
                 con.execute("INSERT INTO notes VALUES (3)")
         assert con.execute("SELECT x FROM notes").fetchall() == [(3,)]
+
+
+def test_a_file_in_duckdbs_older_default_format_is_upgraded_with_its_data(settings):
+    """Files made before the store asked for DuckDB's newest format keep working and move to it."""
+    import struct
+
+    Path(settings.db).parent.mkdir(parents=True, exist_ok=True)
+    old = duckdb.connect(settings.db)  # DuckDB's default: the v0.10-compatible format
+    old.execute("CREATE TABLE notes (x INTEGER)")
+    old.execute("INSERT INTO notes VALUES (42)")
+    old.close()
+
+    def version() -> int:
+        with open(settings.db, "rb") as raw:
+            return struct.Struct("<8x4sQ").unpack(raw.read(20))[1]
+
+    before = version()
+    with db.connect(settings) as con:
+        assert con.execute("SELECT x FROM notes").fetchall() == [(42,)]
+        registry.add_participant(con, "ann", "Ann")
+        con.execute("CHECKPOINT")
+    assert version() > before
+    with db.connect(settings) as con:
+        assert con.execute("SELECT x FROM notes").fetchall() == [(42,)]
+        assert con.execute("SELECT count(*) FROM participants").fetchone()[0] == 1
