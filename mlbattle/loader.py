@@ -72,8 +72,7 @@ def load(
 
     staged = parse.rows(con, csv_file)
     rows = staged.num_rows
-    con.register("staged", staged)
-    direction = con.execute(queries.STAGED_DIRECTION).fetchone()[0] or direction_from_metric(metric)
+    direction = parse.direction(staged) or direction_from_metric(metric)
     # Members come from another column in the older layout: a switch of layout rewrites every row.
     rewrite_all = previous is None or previous[1] != csv_file.kind
     key = (store, run.slug)
@@ -104,7 +103,7 @@ def load(
                             len(positions))
         record_run(con, run, result, finished, csv_file.sha256)
     BOARDS.put(key, Held(csv_file.sha256, staged, matched, participants))
-    for name in ("snapshot", "arrived", "staged"):
+    for name in ("snapshot", "arrived"):
         con.unregister(name)
     return result
 
@@ -120,7 +119,9 @@ def _compare(con: duckdb.DuckDBPyConnection, slug: str, staged: pa.Table, board:
         arrived = diff.arrived(staged, positions, diff.members_changed(board, staged, positions))
         con.register("arrived", arrived)
         return positions, arrived, diff.replaced_rows(board, positions, staged.num_rows)
+    con.register("staged", staged)
     changed = con.execute(queries.CHANGED_POSITIONS, [rewrite_all, slug, rewrite_all]).fetchnumpy()
+    con.unregister("staged")
     positions = changed["position"].astype("int64")
     arrived = diff.arrived(staged, positions, changed["members_changed"].astype(bool))
     con.register("arrived", arrived)

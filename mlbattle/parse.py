@@ -108,3 +108,17 @@ def _finish(raw: pa.Table) -> pa.Table:
         "is_benchmark": pc.fill_null(pc.equal(rank, 0), False),
     })
 
+
+def direction(board: pa.Table) -> str | None:
+    """Scores that grow with rank mean lower is better: the sign of their correlation over the teams with a
+    score (benchmarks aside); None when the file cannot tell (under two scores, all equal, or NaN)."""
+    scored = pc.and_(pc.invert(board["is_benchmark"]), pc.is_valid(board["score"]))
+    ranks = board["kaggle_rank"].filter(scored).to_numpy().astype(np.float64)
+    scores = board["score"].filter(scored).to_numpy()
+    if len(ranks) < 2:
+        return None
+    with np.errstate(all="ignore"):  # a constant column has no correlation: NaN, and None below
+        correlation = np.corrcoef(ranks, scores)[0, 1]
+    if np.isnan(correlation) or abs(correlation) < 1e-12:  # rounding noise is no direction
+        return None
+    return "lower" if correlation > 0 else "higher"

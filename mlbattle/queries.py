@@ -144,12 +144,6 @@ TYPED_STAGE_ROWS = """
     SELECT rank, team_id, team_name, submitted, score, submission_count, members FROM staged_typed ORDER BY position"""
 
 # `staged` is the parsed download (an Arrow table registered on the connection), in kaggle_rows' shape.
-
-# Scores that grow with rank mean lower is better; NULL when the file cannot tell.
-STAGED_DIRECTION = """
-    SELECT CASE WHEN c IS NULL OR isnan(c) THEN NULL WHEN c > 0 THEN 'lower' WHEN c < 0 THEN 'higher' END
-    FROM (SELECT corr(kaggle_rank, score) AS c FROM staged WHERE NOT is_benchmark AND score IS NOT NULL)"""
-
 # The positions whose stored row differs from the download's in any column (every position, when the
 # parameters are true), in order, and whether the row's members may differ (the members, the team name the
 # older layout takes them from, or the benchmark flag): the comparison `diff` makes in memory, for a process

@@ -96,3 +96,34 @@ def test_the_csv_is_written_to_disk_only_for_duckdb(tmp_path):
     with duckdb.connect() as con, pytest.raises(LeaderboardFileError):
         parse.rows(con, bad)
     assert (tmp_path / "leaderboard.csv").exists()
+
+
+def _expected_direction(rows: list[tuple[int, float | None, bool]]) -> str | None:
+    """Issue 3's rule from its definition: the sign of Pearson's correlation of rank and score over the teams
+    with a score, benchmarks aside (statistics.correlation is the reference)."""
+    import statistics
+
+    scored = [(rank, score) for rank, score, benchmark in rows if not benchmark and score is not None]
+    if len(scored) < 2 or any(math.isnan(score) for _, score in scored):
+        return None
+    try:
+        correlation = statistics.correlation([r for r, _ in scored], [s for _, s in scored])
+    except statistics.StatisticsError:  # a constant column
+        return None
+    if abs(correlation) < 1e-12:
+        return None
+    return "lower" if correlation > 0 else "higher"
+
+
+direction_rows = st.lists(st.tuples(st.integers(0, 50), st.one_of(st.none(), st.sampled_from(
+    [0.1, 0.5, 0.5, 0.9, 12.0, math.nan])), st.booleans()), max_size=12)
+
+
+@given(rows=direction_rows)
+def test_the_direction_is_the_sign_of_the_rank_score_correlation(rows):
+    board = pa.table({
+        "kaggle_rank": pa.array([r for r, _, _ in rows], type=pa.int32()),
+        "score": pa.array([s for _, s, _ in rows], type=pa.float64()),
+        "is_benchmark": pa.array([b for _, _, b in rows], type=pa.bool_()),
+    })
+    assert parse.direction(board) == _expected_direction(rows)
