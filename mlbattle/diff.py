@@ -30,24 +30,24 @@ def _same(old: pa.ChunkedArray, new: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.fill_null(same, False)
 
 
-def changed_positions(old: pa.Table, new: pa.Table) -> np.ndarray:
-    """Positions of the download whose row differs from the stored row there, or that the stored board lacks."""
+def _all(flags: list[pa.ChunkedArray], rows: int) -> np.ndarray:
+    """Per row, whether every one of the flags is true."""
+    combined = pa.chunked_array([pa.array(np.ones(rows, dtype=bool))])
+    for flag in flags:
+        combined = pc.and_(combined, flag)
+    return combined.to_numpy(zero_copy_only=False)
+
+
+def compare(old: pa.Table, new: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """The download's positions whose row differs from the stored row there or that the stored board lacks,
+    and for each, whether its member rows may differ (a row the stored board lacks has none yet)."""
     common = min(old.num_rows, new.num_rows)
-    same = pa.chunked_array([pa.array(np.ones(common, dtype=bool))])
-    for name in COMPARED:
-        same = pc.and_(same, _same(old[name].slice(0, common), new[name].slice(0, common)))
-    differing = np.flatnonzero(~same.to_numpy(zero_copy_only=False)) + 1
-    return np.concatenate([differing, np.arange(common + 1, new.num_rows + 1)]).astype(np.int64)
-
-
-def members_changed(old: pa.Table, new: pa.Table, positions: np.ndarray) -> np.ndarray:
-    """For each changed position, whether its member rows may differ; a row the stored board lacks has none."""
-    inside = positions[positions <= old.num_rows]
-    before, after = rows_at(old, inside), rows_at(new, inside)
-    same = pa.chunked_array([pa.array(np.ones(len(inside), dtype=bool))])
-    for name in MEMBERS_FROM:
-        same = pc.and_(same, _same(before[name], after[name]))
-    return np.concatenate([~same.to_numpy(zero_copy_only=False), np.ones(len(positions) - len(inside), dtype=bool)])
+    same = {name: _same(old[name].slice(0, common), new[name].slice(0, common)) for name in COMPARED}
+    differing = np.flatnonzero(~_all(list(same.values()), common))
+    members_same = _all([same[name] for name in MEMBERS_FROM], common)
+    positions = np.concatenate([differing + 1, np.arange(common + 1, new.num_rows + 1)]).astype(np.int64)
+    regrouped = np.concatenate([~members_same[differing], np.ones(new.num_rows - common, dtype=bool)])
+    return positions, regrouped
 
 
 def rows_at(table: pa.Table, positions: np.ndarray) -> pa.Table:
@@ -93,10 +93,9 @@ def change_counts(arrived: pa.Table, replaced: pa.Table, kept: pa.Table) -> tupl
     created = len(incoming) - _count(pc.is_in(incoming["k"], value_set=old["k"].combine_chunks()))
     removed = len(replaced) - _count(pc.is_in(team_keys(replaced), value_set=new_keys.combine_chunks()))
     pairs = incoming.join(old, keys="k", join_type="inner", left_suffix="_new", right_suffix="_old")
-    same = pa.chunked_array([pa.array(np.ones(pairs.num_rows, dtype=bool))])
-    for name in ("rank", "score", "count"):
-        same = pc.and_(same, _same(pairs[f"{name}_new"], pairs[f"{name}_old"]))
-    return created, pairs.num_rows - _count(same), removed
+    same = _all([_same(pairs[f"{name}_new"], pairs[f"{name}_old"]) for name in ("rank", "score", "count")],
+                pairs.num_rows)
+    return created, int(pairs.num_rows - same.sum()), removed
 
 
 def _count(flags: pa.ChunkedArray) -> int:
@@ -118,7 +117,7 @@ def kept_sharing_keys(new: pa.Table, positions: np.ndarray, arrived: pa.Table, r
 
 def snapshot(board: pa.Table, matched: pa.Table) -> pa.Table:
     """The history rows: each matched member (position, username_key) with its team's row values."""
-    rows = board.take(pc.subtract(matched["position"].cast(pa.int64()), 1))
+    rows = rows_at(board, matched["position"].to_numpy().astype(np.int64))
     return pa.table({
         "username_key": matched["username_key"], "team_name": rows["team_name"],
         "kaggle_rank": rows["kaggle_rank"], "score": rows["score"], "submission_count": rows["submission_count"],

@@ -115,8 +115,8 @@ def _compare(con: duckdb.DuckDBPyConnection, slug: str, staged: pa.Table, board:
     from . import diff
 
     if board is not None:
-        positions = diff.changed_positions(board, staged)
-        arrived = diff.arrived(staged, positions, diff.members_changed(board, staged, positions))
+        positions, regrouped = diff.compare(board, staged)
+        arrived = diff.arrived(staged, positions, regrouped)
         con.register("arrived", arrived)
         return positions, arrived, diff.replaced_rows(board, positions, staged.num_rows)
     con.register("staged", staged)

@@ -41,12 +41,12 @@ def same(a: tuple, b: tuple) -> bool:
 @given(old=st.lists(row, max_size=8), new=st.lists(row, max_size=8))
 def test_changed_positions_are_the_rows_that_differ_or_are_new(old, new):
     expected = [i + 1 for i, r in enumerate(new) if i >= len(old) or not same(old[i], r)]
-    assert diff.changed_positions(board(old), board(new)).tolist() == expected
+    assert diff.compare(board(old), board(new))[0].tolist() == expected
 
 
 @given(old=st.lists(row, max_size=8), new=st.lists(row, max_size=8))
 def test_replaced_rows_are_the_old_rows_at_changed_positions_and_past_the_new_end(old, new):
-    positions = diff.changed_positions(board(old), board(new))
+    positions, _ = diff.compare(board(old), board(new))
     replaced = diff.replaced_rows(board(old), positions, len(new))
     expected = [i + 1 for i in range(len(old)) if i >= len(new) or not same(old[i], new[i])]
     assert replaced["position"].to_pylist() == expected
@@ -56,13 +56,12 @@ def test_nan_and_null_scores_are_unchanged_but_a_null_against_a_number_is_a_chan
     a = (1, "1", "a", None, math.nan, 1, "x", False)
     b = (1, "1", "a", None, None, 1, "x", False)
     c = (1, "1", "a", None, 0.5, 1, "x", False)
-    assert diff.changed_positions(board([a, b, c]), board([a, b, b])).tolist() == [3]
+    assert diff.compare(board([a, b, c]), board([a, b, b]))[0].tolist() == [3]
 
 
 @given(old=st.lists(row, max_size=8), new=st.lists(row, max_size=8))
 def test_member_rows_are_rewritten_where_members_team_name_or_benchmark_differ_or_the_row_is_new(old, new):
-    positions = diff.changed_positions(board(old), board(new))
-    flags = diff.members_changed(board(old), board(new), positions)
+    positions, flags = diff.compare(board(old), board(new))
 
     def members_of(r):
         return r[2], r[6], r[7]  # team name, members, benchmark
