@@ -57,11 +57,6 @@ def _is_lock_conflict(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.IOException) and ("lock" in text.lower() or "Conflicting" in text)
 
 
-def is_remote(db: str) -> bool:
-    """Postgres or MotherDuck: the data lives elsewhere and DuckDB is only the engine in front of it."""
-    return db.startswith(("postgres://", "postgresql://", "md:"))
-
-
 class _Engine:
     """The process's in-memory DuckDB and the local files attached to it, each counted by its users.
 
@@ -119,7 +114,7 @@ _engine = _Engine()
 
 
 def _open(settings: Settings) -> duckdb.DuckDBPyConnection:
-    if is_remote(settings.db):
+    if not settings.is_local_db:
         cursor = _remote(settings).cursor()
         if not settings.db.startswith("md:"):
             cursor.execute("USE store")
@@ -128,7 +123,7 @@ def _open(settings: Settings) -> duckdb.DuckDBPyConnection:
 
 
 def _close(settings: Settings, con: duckdb.DuckDBPyConnection) -> None:
-    if is_remote(settings.db):
+    if not settings.is_local_db:
         con.close()
     else:
         _engine.leave(settings, con)

@@ -71,6 +71,7 @@ class Settings:
 
     @property
     def is_local_db(self) -> bool:
+        """A DuckDB file here, not Postgres or MotherDuck (where DuckDB is only the engine in front of the data)."""
         return not self.db.startswith(("postgres://", "postgresql://", "md:"))
 
 
