@@ -109,7 +109,8 @@ def _http_error(exc: Any, what: str) -> KaggleError:
     response = getattr(exc, "response", None)
     status = getattr(response, "status_code", None)
     retry_after = _retry_after(response)
-    if status is not None and API_PATH not in (getattr(response, "url", "") or API_PATH):
+    url = getattr(response, "url", None) or ""
+    if status is not None and url and API_PATH not in url:
         # Kaggle answered with a redirect to a signed storage link, and the storage host refused it.
         return KaggleError(f"Kaggle's download link was refused by its storage ({status}) for {what}: the link "
                            "expires quickly; sync again", status=status)
