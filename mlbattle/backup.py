@@ -53,6 +53,10 @@ class BackupError(ValueError):
     """A backup that cannot be written or restored; the message is one line fit for people."""
 
 
+# The oldest schema whose tables have the columns this app restores: version 2 dropped an index, no column.
+OLDEST_RESTORABLE_SCHEMA = 1
+
+
 def schema_version() -> int:
     """The schema this app reads and writes: one version per migration."""
     return len(queries.MIGRATIONS)
@@ -254,8 +258,9 @@ def _manifest(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo]) -> 
     version = manifest.get("schema_version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise BackupError(f"the backup is damaged: its {MANIFEST} has no schema version")
-    if version != schema_version():
-        raise BackupError(f"this backup is schema version {version}; this app reads version {schema_version()}")
+    if not OLDEST_RESTORABLE_SCHEMA <= version <= schema_version():
+        raise BackupError(f"this backup is schema version {version}; this app reads versions "
+                          f"{OLDEST_RESTORABLE_SCHEMA} to {schema_version()}")
     return manifest
 
 

@@ -162,6 +162,15 @@ def test_bytes_round_trip_replaces_what_the_target_had(good: bytes, filled: Sett
     assert counts["history"] > 0 and counts["kaggle_rows"] == 2 * 302
 
 
+def test_a_backup_made_before_the_run_log_lost_its_index_restores(good: bytes, filled: Settings,
+                                                                  target: Settings) -> None:
+    """Schema 2 changed no column, so a backup of schema 1 (taken before the upgrade) still restores."""
+    older = _rebuild(good, edit=lambda manifest: manifest.update(schema_version=1))
+    with db.connect(target) as con:
+        backup.restore_bytes(con, older)
+    assert _dump(target) == _dump(filled)
+
+
 def test_backup_is_an_open_zip_of_parquet_with_a_manifest(good: bytes, filled: Settings) -> None:
     members = _members(good)
     manifest = json.loads(members["manifest.json"])
@@ -229,7 +238,7 @@ REFUSALS: dict[str, tuple[Callable[[bytes], bytes], str]] = {
     "manifest not json": (lambda good: _rebuild_raw(good, put={"manifest.json": b"{nope"}), "not valid JSON"),
     "wrong format": (lambda good: _rebuild(good, edit=_other_format), "not an ML-Battle backup"),
     "other schema version": (lambda good: _rebuild(good, edit=_schema_version_3),
-                             "this backup is schema version 3; this app reads version 1"),
+                             "this backup is schema version 3; this app reads versions 1 to 2"),
     "tampered file": (lambda good: _rebuild(good, replace={"participants.parquet": _parquet(
         pa.table({"username_key": ["mallory"], "kaggle_username": ["mallory"], "display_name": ["M"],
                   "created_at": pa.array([0], pa.timestamp("us"))}))}), "participants.parquet does not match"),
@@ -321,7 +330,7 @@ def test_cli_backup_then_restore_into_another_database(filled: Settings, app_env
     bad = _write(tmp_path / "old.zip", _rebuild(path.read_bytes(), edit=_schema_version_3))
     refused = _cli(other_env, "restore", str(bad))
     assert refused.returncode == 1
-    assert refused.stderr == "error: this backup is schema version 3; this app reads version 1\n"
+    assert refused.stderr == "error: this backup is schema version 3; this app reads versions 1 to 2\n"
     assert _dump(other) == before
 
     garbage = _cli(other_env, "restore", str(_write(tmp_path / "garbage.zip", b"\x00" * 100)))

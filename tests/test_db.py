@@ -36,6 +36,34 @@ def test_migrations_are_applied_once_and_recorded(settings):
         assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == len(queries.MIGRATIONS)
 
 
+def test_a_database_of_the_first_schema_keeps_its_runs_through_the_migrations(settings):
+    Path(settings.db).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(settings.db)
+    con.execute(queries.CREATE_SCHEMA_VERSION)
+    for statement in queries.MIGRATIONS[0]:
+        con.execute(statement)
+    con.execute(queries.SET_SCHEMA_VERSION, [1])
+    con.execute("INSERT INTO sync_runs (id, competition_slug, trigger, started_at, finished_at, outcome, rows)"
+                " VALUES ('run-1', 'cup', 'manual', TIMESTAMP '2026-11-01 10:00', TIMESTAMP '2026-11-01 10:01',"
+                " 'created', 42)")
+    con.close()
+    with db.connect(settings) as con:
+        assert con.execute("SELECT id, competition_slug, outcome, rows FROM sync_runs").fetchall() == [
+            ("run-1", "cup", "created", 42)]
+        assert con.execute(queries.SCHEMA_VERSION).fetchone()[0] == len(queries.MIGRATIONS)
+
+
+def test_no_table_a_sync_writes_carries_an_index(settings):
+    """DuckDB writes an index out again at every checkpoint touching its table, so a sync's cost would grow
+    with the table (the run log's primary key cost 21 ms per sync at 20,000 runs)."""
+    with db.connect(settings) as con:
+        indexed = con.execute(
+            "SELECT table_name FROM duckdb_constraints() WHERE constraint_type IN ('PRIMARY KEY', 'UNIQUE')"
+            " AND table_name IN ('kaggle_rows', 'kaggle_members', 'sync_runs', 'history', 'competitions')"
+            " AND database_name = current_database()").fetchall()
+    assert indexed == [("competitions",)]  # one row per competition: its index stays tiny
+
+
 def test_a_connection_waits_while_another_process_holds_the_file(settings):
     with db.connect(settings):
         pass
