@@ -1,7 +1,7 @@
 """A checked leaderboard CSV to an Arrow table of typed rows, the shape of `kaggle_rows` without the slug.
 
-Arrow's CSV reader parses a well-formed Kaggle file straight into types in one pass (a file over a
-megabyte in two halves, one per core), and DuckDB scans the table without copying it. Anything Arrow refuses (a score that is not a number, a row
+Arrow's multithreaded CSV reader parses a well-formed Kaggle file straight into types in one pass, and
+DuckDB scans the table without copying it. Anything Arrow refuses (a score that is not a number, a row
 with too many fields, an unterminated quote, bytes that are not UTF-8, numbers with spaces round them)
 goes through DuckDB's CSV reader instead, which accepts what it can and names the line and the value of
 what it cannot. So the common case is fast and the rare one gets the same exact message as before.
@@ -10,7 +10,6 @@ what it cannot. So the common case is fast and the rare one gets the same exact 
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 import numpy as np
@@ -21,9 +20,6 @@ import pyarrow.csv as pcsv
 from . import queries
 from .leaderboard_file import LeaderboardCsv, LeaderboardFileError
 
-# From about 13,000 rows a file parses faster in two halves on two threads than in one (see `_read_halves`).
-SPLIT_FROM_BYTES = 1 << 20
-_CUT_SEARCH_LINES = 1_000
 # Our column names and their Arrow types: the CSV's columns map onto these by `LeaderboardCsv.positions`.
 RAW_TYPES = {
     "rank": pa.int32(),
@@ -47,71 +43,18 @@ def rows(con: duckdb.DuckDBPyConnection, csv_file: LeaderboardCsv) -> pa.Table:
 
 
 def _read_with_arrow(csv_file: LeaderboardCsv) -> pa.Table:
-    # A column the file has and we ignore is not read, so its values could not show a wrong cut: read in one.
-    halves = _halves(csv_file) if len(csv_file.data) >= SPLIT_FROM_BYTES and not csv_file.ignored else None
-    table = _read_halves(csv_file, *halves) if halves else None
-    if table is None:
-        table = _arrow_csv(csv_file, pa.py_buffer(csv_file.data), skip_rows=1, use_threads=True)
-    return named(csv_file, table)
-
-
-def named(csv_file: LeaderboardCsv, table: pa.Table) -> pa.Table:
-    """The file's columns c0..cN under our names."""
-    return pa.table({ours: table[f"c{index}"] for ours, index in csv_file.positions.items() if index is not None})
-
-
-def _arrow_csv(csv_file: LeaderboardCsv, buffer: pa.Buffer, skip_rows: int, use_threads: bool) -> pa.Table:
     names = [f"c{i}" for i in range(len(csv_file.columns))]
     wanted = {f"c{index}": RAW_TYPES[ours] for ours, index in csv_file.positions.items() if index is not None}
-    return pcsv.read_csv(
-        buffer,
-        read_options=pcsv.ReadOptions(column_names=names, skip_rows=skip_rows, use_threads=use_threads),
+    table = pcsv.read_csv(
+        pa.py_buffer(csv_file.data),
+        read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, use_threads=True),
         parse_options=pcsv.ParseOptions(newlines_in_values=True),
         convert_options=pcsv.ConvertOptions(
             column_types=wanted, include_columns=list(wanted), null_values=[""], strings_can_be_null=True,
             quoted_strings_can_be_null=True, timestamp_parsers=[pcsv.ISO8601],
         ),
     )
-
-
-def _halves(csv_file: LeaderboardCsv) -> tuple[memoryview, memoryview] | None:
-    """The file cut at a line break near its middle with an even number of quotes before it: where a file
-    written by Kaggle (every quote opens, closes or doubles inside a quoted value) has a row boundary."""
-    data = csv_file.data
-    cut = data.find(b"\n", len(data) // 2)
-    quotes = data.count(b'"', 0, cut) if cut != -1 else 0
-    for _ in range(_CUT_SEARCH_LINES):
-        if cut == -1 or quotes % 2 == 0:
-            break
-        following = data.find(b"\n", cut + 1)
-        quotes += data.count(b'"', cut, following) if following != -1 else 0
-        cut = following
-    if cut == -1 or quotes % 2:
-        return None
-    view = memoryview(data)
-    return view[:cut + 1], view[cut + 1:]
-
-
-def _read_halves(csv_file: LeaderboardCsv, first: memoryview, second: memoryview) -> pa.Table | None:
-    """Arrow finds row boundaries one block after another when values may hold line breaks, so one file
-    parses on one core; two halves parse on two. None when the cut fell inside a quoted value after all
-    (a quote Kaggle would not write): the first half then ends in an unterminated value, which Arrow reads
-    to the end of the half, so its last row is short, fails to convert, or ends in the line break."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        later = pool.submit(_arrow_csv, csv_file, pa.py_buffer(second), 0, False)
-        try:
-            earlier = _arrow_csv(csv_file, pa.py_buffer(first), 1, False)
-            rest = later.result()
-        except (pa.ArrowInvalid, pa.ArrowTypeError):  # the whole file, read in one, decides
-            return None
-    if earlier.num_rows and any(_ends_in_line_break(column) for column in earlier.columns):
-        return None
-    return pa.concat_tables([earlier, rest])
-
-
-def _ends_in_line_break(column: pa.ChunkedArray) -> bool:
-    last = column[len(column) - 1].as_py()
-    return isinstance(last, str) and last.endswith("\n")
+    return pa.table({ours: table[f"c{index}"] for ours, index in csv_file.positions.items() if index is not None})
 
 
 def _read_with_duckdb(con: duckdb.DuckDBPyConnection, csv_file: LeaderboardCsv) -> pa.Table:

@@ -43,9 +43,7 @@ def _both(folder: Path, data: bytes) -> tuple[pa.Table, pa.Table]:
     zip_with_csv(SLUG, HEADER),
 ], ids=["quotes-commas-benchmark", "newline-NA-empty", "older-unicode", "empty-fields-nan", "extra-column-lf",
         "header-only"])
-@pytest.mark.parametrize("halves", [False, True], ids=["whole", "halves"])
-def test_arrow_and_duckdb_read_kaggle_files_the_same(tmp_path, monkeypatch, data, halves):
-    monkeypatch.setattr(parse, "SPLIT_FROM_BYTES", 0 if halves else parse.SPLIT_FROM_BYTES)
+def test_arrow_and_duckdb_read_kaggle_files_the_same(tmp_path, data):
     fast, exact = _both(tmp_path, data)
     assert fast.schema == exact.schema
     assert _rows(fast) == _rows(exact)
@@ -56,49 +54,10 @@ scores = st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False, w
 
 
 @hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(st.tuples(st.integers(0, 10**6), team_names, scores, team_names), max_size=8),
-       halves=st.booleans())
-def test_any_file_both_read_gives_the_same_rows(tmp_path, monkeypatch, rows, halves):
-    monkeypatch.setattr(parse, "SPLIT_FROM_BYTES", 0 if halves else 1 << 40)
+@given(rows=st.lists(st.tuples(st.integers(0, 10**6), team_names, scores, team_names), max_size=8))
+def test_any_file_both_read_gives_the_same_rows(tmp_path, rows):
     fast, exact = _both(tmp_path, zip_of(SLUG, rows))
     assert _rows(fast) == _rows(exact)
-
-
-def _big_file(middle_row: str, before_middle: str = "") -> bytes:
-    """Over `SPLIT_FROM_BYTES`, rows of one length, so `middle_row` (longer than the header and a row)
-    spans the middle byte; `before_middle` replaces a row ten rows ahead of it."""
-    rows = [f"{i:05d},{i:05d},team {i:05d},2026-01-01 00:00:00,0.{i:05d},1,user{i:05d}\r\n" for i in range(30_000)]
-    rows[14_990] = before_middle or rows[14_990]
-    rows[15_000] = middle_row
-    data = (HEADER + "".join(rows)).encode()
-    assert len(data) > parse.SPLIT_FROM_BYTES
-    return data
-
-
-FAKE_ROWS = "".join(f"9{i:04d},9{i:04d},fake,2026-01-01 00:00:00,0.1,1,intruder\r\n" for i in range(400))
-# Each value's last line, with what follows its closing quote, is a whole row too: read from inside the
-# value, the second half would parse without an error.
-NAME_OVER_LINES = f'15000,15000,"a name\r\n{FAKE_ROWS}1,1,fake",2026-01-01 00:00:00,0.5,1,p\r\n'
-MEMBERS_OVER_LINES = f'15000,15000,team,2026-01-01 00:00:00,0.5,1,"p\r\n{FAKE_ROWS}1,1,fake,,0.1,1,q"\r\n'
-STRAY_QUOTE = '14990,14990,a"b,2026-01-01 00:00:00,0.5,1,p\r\n'
-
-
-@pytest.mark.parametrize("middle_row, before_middle, cut_inside", [
-    (NAME_OVER_LINES, "", False),
-    (MEMBERS_OVER_LINES, "", False),
-    (NAME_OVER_LINES, STRAY_QUOTE, True),
-    (MEMBERS_OVER_LINES, STRAY_QUOTE, True),
-], ids=["line-breaks-in-a-name", "line-breaks-in-members", "stray-quote-then-name", "stray-quote-then-members"])
-def test_a_large_file_read_in_halves_equals_the_file_read_in_one(tmp_path, middle_row, before_middle, cut_inside):
-    """The halves are cut where the quotes before are even; a stray quote (which Kaggle would escape) can put
-    that cut inside a quoted value, and then the file is read in one: a value's lines never become rows."""
-    csv_file = extracted(tmp_path, zip_with_csv(SLUG, _big_file(middle_row, before_middle)))
-    first, _ = parse._halves(csv_file)
-    assert bytes(first).endswith(b"intruder\r\n") == cut_inside  # else it ends with the row that spans the middle
-    in_one = parse.named(csv_file, parse._arrow_csv(csv_file, pa.py_buffer(csv_file.data), 1, use_threads=True))
-    read = parse._read_with_arrow(csv_file)
-    assert read.num_rows == 30_000 and "intruder" not in read["team_name"].to_pylist()
-    assert read.equals(in_one)
 
 
 @pytest.mark.parametrize("body, expected", [
