@@ -9,7 +9,7 @@ that are gone) are rewritten: the stored board ends equal to the download, at a 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -18,7 +18,7 @@ import duckdb
 from . import queries
 from .board_cache import BOARDS, Held
 from .db import transaction
-from .leaderboard_file import LeaderboardCsv
+from .leaderboard_file import Download
 
 if TYPE_CHECKING:  # Arrow and NumPy are imported only by a load that parses
     import numpy as np
@@ -54,20 +54,19 @@ def direction_from_metric(metric: str | None) -> str:
 
 
 def load(
-    con: duckdb.DuckDBPyConnection, run: Run, csv_file: LeaderboardCsv, metric: str | None, finished: datetime,
+    con: duckdb.DuckDBPyConnection, run: Run, download: Download, metric: str | None, finished: datetime,
     store: str = "",
 ) -> LoadResult:
     """Bring the competition's stored leaderboard to the download's, or record an unchanged run.
 
     `store` names the database, so the board this process loaded last (`board_cache`) is used only for it.
     """
-    note = f"ignored unknown columns: {', '.join(csv_file.ignored)}"[:200] if csv_file.ignored else None
     previous = con.execute(queries.LOADED_STATE, [run.slug]).fetchone()
-    if previous and previous[0] == csv_file.sha256:
-        matched = con.execute(queries.MATCHED_COUNT, [run.slug]).fetchone()[0]
-        result = LoadResult("unchanged", rows=None, matched=matched, note=note)
-        record_run(con, run, result, finished, csv_file.sha256)
-        return result
+    content_hash = download.content_hash
+    if previous and previous[0] == content_hash:
+        return _unchanged(con, run, finished, content_hash)
+    csv_file = download.csv()
+    note = f"ignored unknown columns: {', '.join(csv_file.ignored)}"[:200] if csv_file.ignored else None
     from . import diff, parse  # Arrow and NumPy cost 200 ms of start-up: only a load that parses pays it
 
     staged = parse.rows(con, csv_file)
@@ -78,6 +77,9 @@ def load(
     key = (store, run.slug)
     held = None if rewrite_all else BOARDS.get(key, previous[0])
     positions, arrived, replaced = _compare(con, run.slug, staged, held.board if held else None, rewrite_all)
+    if previous[0] is not None and not rewrite_all and not len(positions) and not replaced.num_rows:
+        con.unregister("arrived")
+        return _same_rows(con, run, finished, content_hash, note, key, held)
     kept = diff.kept_sharing_keys(staged, positions, arrived, replaced)
     created, updated, removed = diff.change_counts(arrived, replaced, kept)
     regroup = diff.members_to_rewrite(arrived, replaced, rows)
@@ -98,13 +100,34 @@ def load(
             matched = con.execute(queries.MATCHED_MEMBERS, [run.slug]).to_arrow_table()
         con.register("snapshot", diff.snapshot(staged, matched))
         con.execute(queries.INSERT_HISTORY, [run.slug, run.id, finished])
-        con.execute(queries.SET_LOADED, [csv_file.sha256, direction, csv_file.kind, rows, run.slug])
+        con.execute(queries.SET_LOADED, [content_hash, direction, csv_file.kind, rows, run.slug])
         result = LoadResult(outcome, rows, matched.num_rows, created, updated, removed, direction, note,
                             len(positions))
-        record_run(con, run, result, finished, csv_file.sha256)
-    BOARDS.put(key, Held(csv_file.sha256, staged, matched, participants))
+        record_run(con, run, result, finished, content_hash)
+    BOARDS.put(key, Held(content_hash, staged, matched, participants))
     for name in ("snapshot", "arrived"):
         con.unregister(name)
+    return result
+
+
+def _unchanged(con: duckdb.DuckDBPyConnection, run: Run, finished: datetime, content_hash: str,
+               note: str | None = None) -> LoadResult:
+    matched = con.execute(queries.MATCHED_COUNT, [run.slug]).fetchone()[0]
+    result = LoadResult("unchanged", rows=None, matched=matched, note=note)
+    record_run(con, run, result, finished, content_hash)
+    return result
+
+
+def _same_rows(con: duckdb.DuckDBPyConnection, run: Run, finished: datetime, content_hash: str, note: str | None,
+               key: tuple[str, str], held: Held | None) -> LoadResult:
+    """A download under a new hash whose rows are the stored ones (the same file zipped again): unchanged,
+    and its hash is kept so that the next such download is known without inflating it."""
+    BOARDS.forget(key)
+    with transaction(con):
+        con.execute(queries.SET_CONTENT_HASH, [content_hash, run.slug])
+        result = _unchanged(con, run, finished, content_hash, note)
+    if held:
+        BOARDS.put(key, replace(held, content_hash=content_hash))
     return result
 
 

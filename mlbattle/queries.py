@@ -247,6 +247,7 @@ INSERT_RUN = """
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 LOADED_STATE = "SELECT content_hash, file_kind FROM competitions WHERE slug = ?"
+SET_CONTENT_HASH = "UPDATE competitions SET content_hash = ? WHERE slug = ?"
 
 # What a sync needs before it downloads: does the competition exist, its metric, its last attempt.
 SYNC_STATE = """

@@ -18,7 +18,7 @@ from typing import Callable, Iterable
 
 from . import db, kaggle_client, loader, locks, queries
 from .kaggle_client import KaggleError
-from .leaderboard_file import LeaderboardFileError, extract_csv
+from .leaderboard_file import LeaderboardFileError, open_download
 from .registry import now as utc_now
 from .settings import Settings
 
@@ -116,9 +116,9 @@ def _run(slug: str, settings: Settings, trigger: str, fetch: Fetch, metric: str 
     try:
         with tempfile.TemporaryDirectory(prefix="sync-", dir=settings.scratch_folder()) as folder:
             zip_path = fetch(slug, Path(folder))
-            csv_file = extract_csv(zip_path, Path(folder), settings.max_download_bytes)
+            download = open_download(zip_path, Path(folder), settings.max_download_bytes)
             with db.connect(settings) as con:
-                result = loader.load(con, run, csv_file, metric, clock(), settings.db)
+                result = loader.load(con, run, download, metric, clock(), settings.db)
     except (KaggleError, LeaderboardFileError, db.DatabaseBusy, OSError) as exc:
         return _failed(run, settings, began, _reason(exc), clock)
     except Exception as exc:  # a crash must still leave a run record and the old leaderboard

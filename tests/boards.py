@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from mlbattle import samples
-from mlbattle.leaderboard_file import LeaderboardCsv, extract_csv
+from mlbattle.leaderboard_file import Download, LeaderboardCsv, open_download
 
 Row = tuple[Any, str, Any, str]  # (rank, team name, score, members)
 
@@ -51,8 +51,13 @@ def zip_members(members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def extracted(folder: Path, data: bytes, max_bytes: int = 10_000_000) -> LeaderboardCsv:
-    """Zip bytes as a download in `folder`, through the same checks a sync runs."""
+def downloaded(folder: Path, data: bytes, max_bytes: int = 10_000_000) -> Download:
+    """Zip bytes as a download in `folder`, opened as a sync opens it."""
     path = folder / "download.zip"
     path.write_bytes(data)
-    return extract_csv(path, folder, max_bytes)
+    return open_download(path, folder, max_bytes)
+
+
+def extracted(folder: Path, data: bytes, max_bytes: int = 10_000_000) -> LeaderboardCsv:
+    """Zip bytes as a download in `folder`, through the same checks a sync runs."""
+    return downloaded(folder, data, max_bytes).csv()

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 
 from mlbattle import db, queries, reads, registry, sync
 from mlbattle.leaderboard_file import LeaderboardFileError
-from tests.boards import extracted, zip_members, zip_of, zip_with_csv
+from tests.boards import downloaded, extracted, zip_members, zip_of, zip_with_csv
 
 SLUG = "file-cup"
 
@@ -29,6 +29,16 @@ def test_older_header_has_no_rank_and_no_members(tmp_path):
 
 def test_private_leaderboard_file_name_is_accepted(tmp_path):
     assert extracted(tmp_path, zip_of(SLUG, [(1, "a", 0.5, "x")], private=True)).kind == "current"
+
+
+def test_the_content_hash_names_the_stored_member_not_the_zip_around_it(tmp_path):
+    """A hash equal to the stored one means the same CSV, so the sync need not inflate it; the member's
+    name (public or private leaderboard, its timestamp) is not part of it, every byte of the CSV is."""
+    public = downloaded(tmp_path, zip_of(SLUG, [(1, "A", 0.5, "ann")]))
+    private = downloaded(tmp_path, zip_of(SLUG, [(1, "A", 0.5, "ann")], private=True))
+    other = downloaded(tmp_path, zip_of(SLUG, [(1, "A", 0.6, "ann")]))
+    assert public.content_hash == private.content_hash != other.content_hash
+    assert public.csv().data == private.csv().data
 
 
 @pytest.mark.parametrize(

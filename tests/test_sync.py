@@ -5,9 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import io
 import threading
 import time
 import uuid
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -18,7 +20,7 @@ from hypothesis import strategies as st
 from mlbattle import db, loader, queries, reads, registry, sync
 from mlbattle.board_cache import BOARDS
 from mlbattle.settings import Settings
-from tests.boards import extracted, zip_of, zip_with_csv
+from tests.boards import downloaded, zip_of, zip_with_csv
 
 SLUG = "sync-cup"
 FIRST = [(1, "A", 0.9, "ann"), (2, "B", 0.8, "ben"), (0, "Benchmark", 0.5, "")]
@@ -63,6 +65,40 @@ def test_an_unchanged_download_records_a_run_and_writes_nothing_else(settings, l
     assert result.outcome == "unchanged"
     assert dump(settings) == before
     assert [r["outcome"] for r in runs(settings)] == ["unchanged", "created"]
+
+
+def _rezipped(data: bytes, compress_type: int, level: int | None = None) -> bytes:
+    """The same member, compressed another way: what a re-zip of the same file on Kaggle's side gives."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info, = archive.infolist()
+        csv_bytes = archive.read(info)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=compress_type, compresslevel=level) as archive:
+        archive.writestr(info.filename, csv_bytes)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("held", [True, False], ids=["board-held", "compared-in-sql"])
+@pytest.mark.parametrize("compress_type, level", [(zipfile.ZIP_STORED, None), (zipfile.ZIP_DEFLATED, 1)],
+                         ids=["stored", "deflate-level-1"])
+def test_the_same_file_zipped_again_is_unchanged_and_its_hash_kept(settings, local_fetch, competition, held,
+                                                                  compress_type, level):
+    original = zip_of(SLUG, FIRST)
+    again = _rezipped(original, compress_type, level)
+    assert again != original
+    sync.sync(SLUG, settings, fetch=local_fetch({SLUG: original}))
+    before = dump(settings)
+    if not held:
+        BOARDS.forget((settings.db, SLUG))
+    result = sync.sync(SLUG, settings, fetch=local_fetch({SLUG: again}))
+    assert result.outcome == "unchanged" and result.matched == 2
+    after = dump(settings)
+    assert {table: rows for table, rows in after.items() if table != "competitions"} == {
+        table: rows for table, rows in before.items() if table != "competitions"}
+    assert sync.sync(SLUG, settings, fetch=local_fetch({SLUG: again})).outcome == "unchanged"
+    assert [r["outcome"] for r in runs(settings)] == ["unchanged", "unchanged", "created"]
+    changed = sync.sync(SLUG, settings, fetch=local_fetch({SLUG: zip_of(SLUG, SECOND)}))
+    assert (changed.outcome, changed.created, changed.updated, changed.removed) == ("updated", 1, 2, 1)
 
 
 def test_history_gets_one_snapshot_per_changed_download(settings, local_fetch, competition):
@@ -315,7 +351,7 @@ def test_an_update_rewrites_only_the_rows_that_changed(settings, tmp_path, compe
     def load(rows):
         run = loader.Run(uuid.uuid4().hex, SLUG, "test", registry.now())
         with db.connect(settings) as con:
-            return loader.load(con, run, extracted(tmp_path, zip_of(SLUG, rows)), None, registry.now())
+            return loader.load(con, run, downloaded(tmp_path, zip_of(SLUG, rows)), None, registry.now())
 
     many = [(i + 1, f"T{i}", 1 - i / 100, f"u{i}") for i in range(50)]
     assert load(many).rewritten == 50
