@@ -24,10 +24,12 @@ MEMBERS_FROM = ("members", "team_name", "is_benchmark")
 
 def _same(old: pa.ChunkedArray, new: pa.ChunkedArray) -> pa.ChunkedArray:
     """Equal, both null, or both NaN: what SQL's IS NOT DISTINCT FROM means for these columns."""
-    same = pc.or_kleene(pc.equal(old, new), pc.and_(pc.is_null(old), pc.is_null(new)))
+    same = pc.equal(old, new)
     if pa.types.is_floating(old.type):
         same = pc.or_kleene(same, pc.and_(pc.is_nan(old), pc.is_nan(new)))
-    return pc.fill_null(same, False)
+    if old.null_count or new.null_count:  # most columns have no nulls: equality alone decides
+        same = pc.fill_null(pc.or_kleene(same, pc.and_(pc.is_null(old), pc.is_null(new))), False)
+    return same
 
 
 def _all(flags: list[pa.ChunkedArray], rows: int) -> np.ndarray:
