@@ -396,16 +396,15 @@ def markdown_table(results: Sequence[SizeResult]) -> str:
 
 NOTES = """\
 Each size: a leaderboard of that many teams plus 2 benchmark rows, {participants:,} registered participants on it.
-Zip → committed = wall time from the moment the fetch hands over the downloaded zip to committed rows (unzip and
-hash in memory, Arrow's CSV reader, the comparison with the stored board, the transaction that writes the changed
-rows, the history snapshot and the run record, detaching the file), in a warm process (one untimed load first),
-median, minimum and maximum of n timed runs, each a real load whose content differs
-from the previous one (outcome `updated`, every {share}th team changed); the max shows the runs whose commit also
-folded DuckDB's write-ahead log into the file (past 1 MB of log). The process compares the download with the
+Zip → committed = wall time from the moment the fetch hands over the downloaded zip to committed rows (hash the
+member as stored, inflate it in memory, Arrow's CSV reader, the comparison with the stored board, the transaction
+that writes the changed rows, the history snapshot and the run record, the commit's checkpoint, detaching the
+file), in a warm process (one untimed load first), median, minimum and maximum of n timed runs, each a real load
+whose content differs from the previous one (outcome `updated`, every {share}th team changed). The process compares the download with the
 board it loaded last, kept in memory; "board not held" is the same load in a process that does not hold it
 (the cache emptied before each run, as for a cron job), which compares with the stored rows in SQL. Whole sync call = the same plus what
 `sync.sync()` does before downloading (the cross-process lock and a state query on a connection of its own). Unchanged zip = the same download
-again (hash match, nothing loaded). First sync = the first load into an empty competition, in that process.
+again (hash match: nothing inflated, nothing loaded). First sync = the first load into an empty competition, in that process.
 Peak RSS = the measuring process's peak resident memory (VmHWM: Python, DuckDB and every load; the figure to
 compare with 1.5 GB); RSS growth = peak minus the peak before the first sync. Old row loop = `pandas.read_csv`
 of the zip, then per row one SELECT of the participant by lowercased username (primary key) and one
