@@ -40,8 +40,9 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 
 # One thread per query: the app's queries are small (a sync writes a few thousand rows, a page reads one
-# page of them), where a second thread costs more than it gives (a 100,000-row sync took 107 ms with one,
-# 119 with two, interleaved), and concurrent page views then share the cores instead of oversubscribing them.
+# page of them), where a second thread costs more than it gives (a 100,000-row sync took 107 and 118 ms with
+# one, 119 and 124 with two, in two interleaved runs), and concurrent page views share the cores instead of
+# oversubscribing them.
 ENGINE_THREADS = 1
 WAL_CHECKPOINT = "1KB"  # any commit that writes logs more than this
 # The newest storage format of the pinned DuckDB, not the v0.10-compatible default: its checkpoints cost

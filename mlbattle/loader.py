@@ -77,7 +77,7 @@ def load(
     key = (store, run.slug)
     held = None if rewrite_all else BOARDS.get(key, previous[0])
     positions, arrived, replaced = _compare(con, run.slug, staged, held.board if held else None, rewrite_all)
-    if previous[0] is not None and not rewrite_all and not len(positions) and not replaced.num_rows:
+    if not rewrite_all and previous[0] is not None and not len(positions) and not replaced.num_rows:
         con.unregister("arrived")
         return _same_rows(con, run, finished, content_hash, note, key, held)
     kept = diff.kept_sharing_keys(staged, positions, arrived, replaced)
