@@ -18,7 +18,7 @@ import duckdb
 from . import queries
 from .board_cache import BOARDS, Held
 from .db import transaction
-from .leaderboard_file import Download
+from .leaderboard_file import Download, LeaderboardCsv
 
 if TYPE_CHECKING:  # Arrow and NumPy are imported only by a load that parses
     import numpy as np
@@ -48,6 +48,21 @@ class LoadResult:
     rewritten: int = 0  # stored rows replaced: the changed ones, not the whole board
 
 
+@dataclass(frozen=True)
+class Parsed:
+    """A new download inflated, checked and parsed: work a sync does before it takes the database file."""
+
+    csv_file: LeaderboardCsv
+    board: pa.Table
+
+
+def parse_download(download: Download) -> Parsed:
+    from . import parse  # Arrow and NumPy cost 200 ms of start-up: only a load that parses pays it
+
+    csv_file = download.csv()
+    return Parsed(csv_file, parse.rows(csv_file))
+
+
 def direction_from_metric(metric: str | None) -> str:
     """The metric's name decides when the file cannot (one row, or all scores equal)."""
     return "lower" if metric and _LOWER_HINTS.search(metric) else "higher"
@@ -55,21 +70,22 @@ def direction_from_metric(metric: str | None) -> str:
 
 def load(
     con: duckdb.DuckDBPyConnection, run: Run, download: Download, metric: str | None, finished: datetime,
-    store: str = "",
+    store: str = "", parsed: Parsed | None = None,
 ) -> LoadResult:
     """Bring the competition's stored leaderboard to the download's, or record an unchanged run.
 
     `store` names the database, so the board this process loaded last (`board_cache`) is used only for it.
+    `parsed` is the download parsed before the connection was opened; without it the load parses here.
     """
     previous = con.execute(queries.LOADED_STATE, [run.slug]).fetchone()
     content_hash = download.content_hash
     if previous and previous[0] == content_hash:
         return _unchanged(con, run, finished, content_hash)
-    csv_file = download.csv()
+    parsed = parsed or parse_download(download)
+    csv_file, staged = parsed.csv_file, parsed.board
     note = f"ignored unknown columns: {', '.join(csv_file.ignored)}"[:200] if csv_file.ignored else None
-    from . import diff, parse  # Arrow and NumPy cost 200 ms of start-up: only a load that parses pays it
+    from . import diff, parse
 
-    staged = parse.rows(con, csv_file)
     rows = staged.num_rows
     direction = parse.direction(staged) or direction_from_metric(metric)
     # Members come from another column in the older layout: a switch of layout rewrites every row.

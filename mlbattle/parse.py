@@ -32,13 +32,17 @@ RAW_TYPES = {
 }
 
 
-def rows(con: duckdb.DuckDBPyConnection, csv_file: LeaderboardCsv) -> pa.Table:
+def rows(csv_file: LeaderboardCsv) -> pa.Table:
     """Typed rows in file order: position, kaggle_rank, team_id, team_name, last_submission, score,
-    submission_count, members, is_benchmark."""
+    submission_count, members, is_benchmark.
+
+    No store connection is needed: the exact path runs in a DuckDB of its own, so a sync parses before it
+    takes the database file, and holds the file only for the comparison and the writes."""
     try:
         raw = _read_with_arrow(csv_file)
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
-        raw = _read_with_duckdb(con, csv_file)
+        with duckdb.connect(config={"threads": 1}) as con:
+            raw = _read_with_duckdb(con, csv_file)
     return _finish(raw)
 
 

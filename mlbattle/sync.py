@@ -72,13 +72,15 @@ def is_stale(last_attempt_at: datetime | None, settings: Settings, at: datetime 
     return (at or utc_now()) - last_attempt_at >= timedelta(seconds=settings.sync_interval)
 
 
-def _last_attempt(settings: Settings, slug: str) -> tuple[bool, datetime | None, str | None]:
-    """Whether the competition exists, its last attempt and metric: a light query, run before downloading."""
+_SYNC_STATE_COLUMNS = ("metric", "last_attempt_at", "status", "auto_sync", "content_hash")
+
+
+def _state(settings: Settings, slug: str) -> dict | None:
+    """The competition's metric, last attempt and stored hash, or None if there is no such competition: a
+    light query, run before downloading."""
     with db.connect(settings) as con:
         row = con.execute(queries.SYNC_STATE, [slug, slug]).fetchone()
-    if row is None:
-        return False, None, None
-    return True, row[1], row[0]
+    return dict(zip(_SYNC_STATE_COLUMNS, row)) if row else None
 
 
 def sync(
@@ -96,20 +98,20 @@ def sync(
     try:
         with locks.hold(settings, f"sync-{slug}", settings.total_timeout + settings.db_busy_timeout if wait else 0):
             try:
-                known, last_attempt, metric = _last_attempt(settings, slug)
+                state = _state(settings, slug)
             except db.DatabaseBusy as exc:
                 return _failed(loader.Run(uuid.uuid4().hex, slug, trigger, clock()), settings, time.perf_counter(),
                                _reason(exc), clock)
-            if not known:
+            if state is None:
                 return SyncResult(slug, "failed", error=f"there is no competition {slug!r}: import it first")
-            if only_if_stale and not is_stale(last_attempt, settings, clock()):
+            if only_if_stale and not is_stale(state["last_attempt_at"], settings, clock()):
                 return SyncResult(slug, "fresh")
-            return _run(slug, settings, trigger, fetch, metric, clock)
+            return _run(slug, settings, trigger, fetch, state, clock)
     except locks.LockTimeout:
         return SyncResult(slug, "busy")
 
 
-def _run(slug: str, settings: Settings, trigger: str, fetch: Fetch, metric: str | None,
+def _run(slug: str, settings: Settings, trigger: str, fetch: Fetch, state: dict,
          clock: Callable[[], datetime]) -> SyncResult:
     run = loader.Run(uuid.uuid4().hex, slug, trigger, clock())
     began = time.perf_counter()
@@ -117,8 +119,11 @@ def _run(slug: str, settings: Settings, trigger: str, fetch: Fetch, metric: str 
         with tempfile.TemporaryDirectory(prefix="sync-", dir=settings.scratch_folder()) as folder:
             zip_path = fetch(slug, Path(folder))
             download = open_download(zip_path, Path(folder), settings.max_download_bytes)
+            # A new download is inflated and parsed before the file is taken; the load decides again on the
+            # hash it finds then, so another process loading in between changes nothing but wasted work.
+            parsed = None if download.content_hash == state["content_hash"] else loader.parse_download(download)
             with db.connect(settings) as con:
-                result = loader.load(con, run, download, metric, clock(), settings.db)
+                result = loader.load(con, run, download, state["metric"], clock(), settings.db, parsed)
     except (KaggleError, LeaderboardFileError, db.DatabaseBusy, OSError) as exc:
         return _failed(run, settings, began, _reason(exc), clock)
     except Exception as exc:  # a crash must still leave a run record and the old leaderboard
@@ -158,9 +163,7 @@ def wants_view_refresh(record: dict, settings: Settings) -> bool:
 
 def refresh_on_view(slug: str, settings: Settings, fetch: Fetch | None = None) -> SyncResult | None:
     """What a page view may do: sync a stale competition, never waiting behind a sync already running."""
-    with db.connect(settings) as con:
-        row = con.execute(queries.SYNC_STATE, [slug, slug]).fetchone()
-    record = dict(zip(("metric", "last_attempt_at", "status", "auto_sync"), row)) if row else None
+    record = _state(settings, slug)
     if record is None or not wants_view_refresh(record, settings):
         return None
     return sync(slug, settings, trigger="view", fetch=fetch, only_if_stale=True, wait=False)

@@ -68,8 +68,7 @@ def test_any_file_both_read_gives_the_same_rows(tmp_path, rows):
 ])
 def test_odd_values_load_as_duckdb_reads_them(tmp_path, body, expected):
     csv_file = extracted(tmp_path, zip_with_csv(SLUG, HEADER + body))
-    with duckdb.connect() as con:
-        row = parse.rows(con, csv_file).to_pylist()[0]
+    row = parse.rows(csv_file).to_pylist()[0]
     assert {key: row[key] for key in expected} == expected
 
 
@@ -77,24 +76,22 @@ def test_a_value_arrow_refuses_goes_to_duckdb_which_reads_it(tmp_path):
     csv_file = extracted(tmp_path, zip_with_csv(SLUG, HEADER + "1,1,a,not a date,0.5,1,p\r\n"))
     with pytest.raises((pa.ArrowInvalid, pa.ArrowTypeError)):
         parse._read_with_arrow(csv_file)
-    with duckdb.connect() as con:
-        assert parse.rows(con, csv_file)["score"].to_pylist() == [0.5]
+    assert parse.rows(csv_file)["score"].to_pylist() == [0.5]
 
 
 def test_a_bad_score_is_named_by_row_and_value(tmp_path):
     csv_file = extracted(tmp_path, zip_with_csv(SLUG, HEADER + "1,1,a,,0.5,1,p\r\n2,2,b,,n/a,1,q\r\n"))
-    with duckdb.connect() as con, pytest.raises(LeaderboardFileError, match="row 2 has a score that is not a number: 'n/a'"):
-        parse.rows(con, csv_file)
+    with pytest.raises(LeaderboardFileError, match="row 2 has a score that is not a number: 'n/a'"):
+        parse.rows(csv_file)
 
 
 def test_the_csv_is_written_to_disk_only_for_duckdb(tmp_path):
     csv_file = extracted(tmp_path, zip_of(SLUG, [(1, "a", 0.5, "p")]))
-    with duckdb.connect() as con:
-        parse.rows(con, csv_file)
+    parse.rows(csv_file)
     assert not (tmp_path / "leaderboard.csv").exists()
     bad = extracted(tmp_path, zip_with_csv(SLUG, HEADER + "1,1,a,,zero,1,p\r\n"))
-    with duckdb.connect() as con, pytest.raises(LeaderboardFileError):
-        parse.rows(con, bad)
+    with pytest.raises(LeaderboardFileError):
+        parse.rows(bad)
     assert (tmp_path / "leaderboard.csv").exists()
 
 

@@ -276,6 +276,31 @@ def test_a_database_held_past_the_wait_fails_the_run_instead_of_raising(settings
     assert result.outcome == "failed" and "stayed busy" in result.error
 
 
+def test_a_new_download_is_parsed_before_the_database_is_taken(settings, competition):
+    """Another process takes the file while Kaggle's answer arrives: a file that does not parse fails with its
+    own reason, which the sync finds out before it waits for the database (it would say "busy" otherwise)."""
+    from dataclasses import replace
+
+    from tests.test_db import hold_database
+
+    holders = []
+
+    def fetch_while_the_file_is_taken(slug, folder):
+        holders.append(hold_database(settings.db, 2.5))
+        target = folder / f"{slug}.zip"
+        target.write_bytes(zip_with_csv(SLUG, "Rank,TeamId,TeamName,LastSubmissionDate,Score,SubmissionCount,"
+                                              "TeamMemberUserNames\n1,1,a,,zero,1,ann\n"))
+        return target
+
+    impatient = replace(settings, db_busy_timeout=0.5)
+    try:
+        result = sync.sync(SLUG, impatient, fetch=fetch_while_the_file_is_taken)
+    finally:
+        holders[0].wait(10)
+    assert result.outcome == "failed"
+    assert result.error == "row 1 has a score that is not a number: 'zero'"
+
+
 # ---------------------------------------------------------------- only changed rows are rewritten
 
 TEAMS = ["A", "B", "C", "D", "e e"]
