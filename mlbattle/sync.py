@@ -1,8 +1,9 @@
 """One sync run: cross-process lock, bounded download, checked file, atomic load, a run record either way.
 
 The database is never held open across the download: the lock is a file lock beside the database, the
-download goes to a temporary folder inside the app's data folder that is always removed, and only the
-load (seconds at most) holds a connection.
+download goes to a temporary folder inside the app's data folder that is always removed, a new download is
+inflated and parsed before the database is taken, and only the comparison and the writes (seconds at most)
+hold a connection.
 """
 
 from __future__ import annotations
