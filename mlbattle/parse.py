@@ -1,7 +1,7 @@
 """A checked leaderboard CSV to an Arrow table of typed rows, the shape of `kaggle_rows` without the slug.
 
-Arrow's multithreaded CSV reader parses a well-formed Kaggle file straight into types in one pass, and
-DuckDB scans the table without copying it. Anything Arrow refuses (a score that is not a number, a row
+Arrow's multithreaded CSV reader parses a well-formed Kaggle file straight into types in one pass, taking
+its bytes from the zip as they inflate, and DuckDB scans the table without copying it. Anything Arrow refuses (a score that is not a number, a row
 with too many fields, an unterminated quote, bytes that are not UTF-8, numbers with spaces round them)
 goes through DuckDB's CSV reader instead, which accepts what it can and names the line and the value of
 what it cannot. So the common case is fast and the rare one gets the same exact message as before.
@@ -49,8 +49,9 @@ def rows(csv_file: LeaderboardCsv) -> pa.Table:
 def _read_with_arrow(csv_file: LeaderboardCsv) -> pa.Table:
     names = [f"c{i}" for i in range(len(csv_file.columns))]
     wanted = {f"c{index}": RAW_TYPES[ours] for ours, index in csv_file.positions.items() if index is not None}
+    stream = csv_file.stream()
     table = pcsv.read_csv(
-        pa.py_buffer(csv_file.data),
+        pa.PythonFile(stream, mode="r"),
         read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, use_threads=True),
         parse_options=pcsv.ParseOptions(newlines_in_values=True),
         convert_options=pcsv.ConvertOptions(
@@ -58,6 +59,7 @@ def _read_with_arrow(csv_file: LeaderboardCsv) -> pa.Table:
             quoted_strings_can_be_null=True, timestamp_parsers=[pcsv.ISO8601],
         ),
     )
+    stream.finish()
     return pa.table({ours: table[f"c{index}"] for ours, index in csv_file.positions.items() if index is not None})
 
 

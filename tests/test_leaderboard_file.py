@@ -9,7 +9,7 @@ import zlib
 import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
-from mlbattle import db, queries, reads, registry, sync
+from mlbattle import db, parse, queries, reads, registry, sync
 from mlbattle.leaderboard_file import LeaderboardFileError
 from tests.boards import downloaded, extracted, zip_members, zip_of, zip_with_csv
 
@@ -63,19 +63,26 @@ def test_bad_downloads_are_refused_with_a_reason(tmp_path, data, reason):
         extracted(tmp_path, data)
 
 
-def test_corrupt_member_is_refused(tmp_path):
-    good = bytearray(zip_of(SLUG, [(1, "a" * 200, 0.5, "x")] * 50))
+# The CSV is inflated as a reader takes it: block by block for Arrow's reader (`parse.rows`), whole for
+# DuckDB's (`data`). Either way a bad member is refused, with the same reason.
+READERS = {"blocks": parse.rows, "whole": lambda csv_file: csv_file.data}
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_corrupt_member_is_refused(tmp_path, reader):
+    good = bytearray(zip_of(SLUG, [(i, "a" * 200 + str(i), 0.5, "x") for i in range(1, 2000)]))
     middle = len(good) // 2
     good[middle:middle + 20] = b"\x00" * 20
     with pytest.raises(LeaderboardFileError, match="corrupt"):
-        extracted(tmp_path, bytes(good))
+        READERS[reader](extracted(tmp_path, bytes(good)))
 
 
-def test_a_file_that_inflates_past_the_cap_is_refused(tmp_path):
+@pytest.mark.parametrize("reader", READERS)
+def test_a_file_that_inflates_past_the_cap_is_refused(tmp_path, reader):
     big = zip_with_csv(SLUG, "Rank,TeamName,Score\r\n" + "1,a,0.5\r\n" * 200_000)
     assert len(big) < 100_000
     with pytest.raises(LeaderboardFileError, match="limit"):
-        extracted(tmp_path, big, max_bytes=1_000_000)
+        READERS[reader](extracted(tmp_path, big, max_bytes=1_000_000))
 
 
 CSV = b"Rank,TeamName,Score,TeamMemberUserNames\r\n1,a,0.5,p\r\n2,b,0.4,q\r\n"
@@ -115,7 +122,9 @@ def _streamed(csv: bytes) -> bytes:
     _streamed(CSV),
 ], ids=["stored", "deflated", "data-descriptor"])
 def test_every_way_a_zip_stores_its_csv_reads_the_same_bytes(tmp_path, data):
-    assert extracted(tmp_path, data).data == CSV
+    csv_file = extracted(tmp_path, data)
+    assert csv_file.data == CSV
+    assert parse.rows(csv_file)["team_name"].to_pylist() == ["a", "b"]
 
 
 def _patched(data: bytes, offset_in_header: int, value: bytes) -> bytes:
@@ -127,16 +136,20 @@ def _patched(data: bytes, offset_in_header: int, value: bytes) -> bytes:
     return bytes(out)
 
 
+@pytest.mark.parametrize("reader", READERS)
 @pytest.mark.parametrize("data, reason", [
     (_patched(_one_member(CSV, compression=zipfile.ZIP_STORED), 6, b"\x01\x00"), "encrypted"),
     (_patched(_one_member(CSV, compression=zipfile.ZIP_DEFLATED), 8, b"\x0c\x00"), "compression method 12"),
     (_patched(_one_member(CSV, compression=zipfile.ZIP_STORED), 14, b"\x00\x00\x00\x00"), "corrupt: the CSV does not match"),
     (_patched(_one_member(zlib.compress(CSV * 50)[2:30], compression=zipfile.ZIP_STORED), 8, b"\x08\x00"),
      "corrupt: the compressed data ends early"),
-], ids=["encrypted", "bzip2", "wrong-crc", "deflate-ends-early"])
-def test_zips_kaggle_never_sends_are_refused(tmp_path, data, reason):
+    (_patched(_one_member(CSV + b"".join(b"%d,t%d,0.5,p\r\n" % (i, i) for i in range(3, 9000)),
+                          compression=zipfile.ZIP_DEFLATED), 14, b"\x00\x00\x00\x00"),
+     "corrupt: the CSV does not match"),
+], ids=["encrypted", "bzip2", "wrong-crc", "deflate-ends-early", "wrong-crc-past-the-header"])
+def test_zips_kaggle_never_sends_are_refused(tmp_path, data, reason, reader):
     with pytest.raises(LeaderboardFileError, match=reason):
-        extracted(tmp_path, data)
+        READERS[reader](extracted(tmp_path, data))
 
 
 def test_a_member_cut_short_is_refused(tmp_path):
