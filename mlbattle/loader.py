@@ -19,6 +19,7 @@ from . import queries
 from .board_cache import BOARDS, Held
 from .db import transaction
 from .leaderboard_file import Download, LeaderboardCsv
+from .settings import Settings
 
 if TYPE_CHECKING:  # Arrow and NumPy are imported only by a load that parses
     import numpy as np
@@ -56,11 +57,11 @@ class Parsed:
     board: pa.Table
 
 
-def parse_download(download: Download) -> Parsed:
+def parse_download(download: Download, memory_limit: str = Settings.memory_limit) -> Parsed:
     from . import parse  # Arrow and NumPy cost 200 ms of start-up: only a load that parses pays it
 
     csv_file = download.csv()
-    return Parsed(csv_file, parse.rows(csv_file))
+    return Parsed(csv_file, parse.rows(csv_file, memory_limit))
 
 
 def direction_from_metric(metric: str | None) -> str:

@@ -19,6 +19,7 @@ import pyarrow.csv as pcsv
 
 from . import queries
 from .leaderboard_file import LeaderboardCsv, LeaderboardFileError
+from .settings import Settings
 
 # Our column names and their Arrow types: the CSV's columns map onto these by `LeaderboardCsv.positions`.
 RAW_TYPES = {
@@ -32,16 +33,16 @@ RAW_TYPES = {
 }
 
 
-def rows(csv_file: LeaderboardCsv) -> pa.Table:
+def rows(csv_file: LeaderboardCsv, memory_limit: str = Settings.memory_limit) -> pa.Table:
     """Typed rows in file order: position, kaggle_rank, team_id, team_name, last_submission, score,
     submission_count, members, is_benchmark.
 
-    No store connection is needed: the exact path runs in a DuckDB of its own, so a sync parses before it
-    takes the database file, and holds the file only for the comparison and the writes."""
+    No store connection is needed: the exact path runs in a DuckDB of its own (within `memory_limit`), so a
+    sync parses before it takes the database file, and holds the file only for the comparison and the writes."""
     try:
         raw = _read_with_arrow(csv_file)
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
-        with duckdb.connect(config={"threads": 1}) as con:
+        with duckdb.connect(config={"threads": 1, "memory_limit": memory_limit}) as con:
             raw = _read_with_duckdb(con, csv_file)
     return _finish(raw)
 

@@ -122,7 +122,8 @@ def _run(slug: str, settings: Settings, trigger: str, fetch: Fetch, state: dict,
             download = open_download(zip_path, Path(folder), settings.max_download_bytes)
             # A new download is inflated and parsed before the file is taken; the load decides again on the
             # hash it finds then, so another process loading in between changes nothing but wasted work.
-            parsed = None if download.content_hash == state["content_hash"] else loader.parse_download(download)
+            parsed = None if download.content_hash == state["content_hash"] else (
+                loader.parse_download(download, settings.memory_limit))
             with db.connect(settings) as con:
                 result = loader.load(con, run, download, state["metric"], clock(), settings.db, parsed)
     except (KaggleError, LeaderboardFileError, db.DatabaseBusy, OSError) as exc:
