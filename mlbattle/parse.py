@@ -1,10 +1,10 @@
 """A checked leaderboard CSV to an Arrow table of typed rows, the shape of `kaggle_rows` without the slug.
 
 Arrow's multithreaded CSV reader parses a well-formed Kaggle file straight into types in one pass, taking
-its bytes from the zip as they inflate, and DuckDB scans the table without copying it. Anything Arrow refuses (a score that is not a number, a row
-with too many fields, an unterminated quote, bytes that are not UTF-8, numbers with spaces round them)
-goes through DuckDB's CSV reader instead, which accepts what it can and names the line and the value of
-what it cannot. So the common case is fast and the rare one gets the same exact message as before.
+its bytes from the zip as they inflate, and DuckDB scans the table without copying it. Anything Arrow
+refuses (a score that is not a number, a row with too many fields, an unterminated quote, bytes that are
+not UTF-8, numbers with spaces round them) goes through DuckDB's CSV reader instead, which accepts what it
+can and names the line and the value of what it cannot. So the common case is fast and the rare one gets the same exact message as before.
 """
 
 from __future__ import annotations
