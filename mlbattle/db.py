@@ -49,6 +49,11 @@ WAL_CHECKPOINT = "1KB"  # any commit that writes logs more than this
 # 10 ms where the default's cost 25 (a 100,000-row board after an update of 5,000 rows). A file made with
 # the default is upgraded as it is written to; DuckDB older than the pin cannot open it afterwards.
 STORAGE_VERSION = "latest"
+# New files get 64 KB blocks, not DuckDB's 256 KB: a checkpoint writes whole blocks for every table it
+# touches (four per sync), so smaller blocks make each sync's commit cheaper (1,744 rows: 10 to 11 ms against
+# 15 to 17; 100,000 rows: 15 to 16 against 19 to 20, interleaved on two stores), and page reads measured the
+# same. A file keeps the block size it was made with; DuckDB refuses to attach it under another one.
+BLOCK_SIZE = 64 * 1024
 _migrating = threading.Lock()
 _migrated: set[str] = set()
 
@@ -79,6 +84,7 @@ class _Engine:
                                                         "threads": ENGINE_THREADS})
             engine.execute("PRAGMA disable_checkpoint_on_shutdown")
             engine.execute(f"SET wal_autocheckpoint = '{WAL_CHECKPOINT}'")
+            engine.execute(f"SET default_block_size = {BLOCK_SIZE}")  # for new files only, so old ones attach
             self._instance = engine
         return self._instance
 

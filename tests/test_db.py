@@ -133,6 +133,25 @@ def test_each_write_is_folded_into_the_file_so_no_attach_replays_a_log(settings)
     assert seen.stdout.strip() == "20000"
 
 
+def _block_size(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("SELECT block_size FROM pragma_database_size() WHERE database_name = current_database()"
+                       ).fetchone()[0]
+
+
+def test_a_new_file_gets_small_blocks_and_a_file_made_with_duckdbs_default_still_opens(settings, tmp_path):
+    """Smaller blocks make each sync's checkpoint cheaper; a file keeps the block size it was made with."""
+    with db.connect(settings) as con:
+        assert _block_size(con) == db.BLOCK_SIZE < 262144
+    older = tmp_path / "made-by-duckdb-defaults.duckdb"
+    duckdb.connect(str(older)).close()
+    older_settings = replace(settings, db=str(older))
+    with db.connect(older_settings) as con:
+        registry.add_participant(con, "still_writable", None)
+        assert _block_size(con) == 262144
+    with db.connect(older_settings) as con:
+        assert con.execute("SELECT kaggle_username FROM participants").fetchall() == [("still_writable",)]
+
+
 def test_a_process_killed_after_a_commit_loses_nothing(settings):
     with db.connect(settings):
         pass
