@@ -5,7 +5,9 @@ on it is written as Kaggle's zip, twice with different content. A fresh process 
 syncs once to warm up, then times syncs that alternate the two zips, so every timed run is a real load
 (outcome `updated`), from the zip on disk to committed rows. The same process reports its peak RSS, which
 is why each size runs in its own process. The old system's way (pandas row loop, one look-up and one upsert
-per row in SQLite) runs on the same zips. Everything lives in one temporary folder, removed at the end.
+per row in SQLite) runs on the same zips in a process of its own, one run after each timed sync, so the two
+are timed in turns and meet the machine in the same state (its speed drifts by up to 2x within minutes).
+Everything lives in one temporary folder, removed at the end.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 log = logging.getLogger("mlbattle.bench")
 
@@ -74,6 +77,7 @@ class SyncStats:
     unchanged_s: float
     baseline_rss_mb: float
     peak_rss_mb: float
+    old_s: list[float] = field(default_factory=list)  # the old row loop, one run after each warm sync
 
 
 @dataclass(frozen=True)
@@ -153,8 +157,9 @@ def _copy_from(zip_path: Path) -> Callable[[str, Path], Path]:
     return fetch
 
 
-def measure_sync(folder: Path, participants: int, runs: int) -> SyncStats:
-    """Register the participants, warm up with one sync, then time `runs` loads of alternating content."""
+def measure_sync(folder: Path, participants: int, runs: int, with_old: bool = False) -> SyncStats:
+    """Register the participants, warm up with one sync, then time `runs` loads of alternating content;
+    `with_old`: after each, one run of the old row loop on the same zip, in its own process."""
     from . import db, registry, sync
     from .settings import Settings
 
@@ -188,25 +193,32 @@ def measure_sync(folder: Path, participants: int, runs: int) -> SyncStats:
     loads = itertools.cycle([second, first])  # every timed load differs from the one before
     warm: list[float] = []
     from_zip: list[float] = []
-    for _ in range(runs):
-        whole, after_zip, _ = timed(last := next(loads), "updated")
-        warm.append(whole)
-        from_zip.append(after_zip)
+    old: list[float] = []
+    with _old_loop_beside(folder, participants, with_old) as old_run:
+        for _ in range(runs):
+            whole, after_zip, _ = timed(last := next(loads), "updated")
+            warm.append(whole)
+            from_zip.append(after_zip)
+            if with_old:
+                old.append(old_run(last))
     not_held: list[float] = []
     for _ in range(runs):  # as a process that did not load the previous board (cron) finds it
         BOARDS.clear()
         not_held.append(timed(last := next(loads), "updated")[1])
     unchanged, _, _ = timed(last, "unchanged")
     return SyncStats(rows, first.stat().st_size / 1e6, cold, warm, from_zip, not_held, unchanged, baseline,
-                     _rss_mb())
+                     _rss_mb(), old)
 
 
-def measure_sync_in_child(folder: Path, participants: int, runs: int) -> SyncStats:
+def _child_env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_DIR), os.environ.get("PYTHONPATH")]))}
+
+
+def measure_sync_in_child(folder: Path, participants: int, runs: int, with_old: bool = False) -> SyncStats:
     """A fresh interpreter per size, so its peak RSS belongs to that size alone."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_DIR), os.environ.get("PYTHONPATH")]))}
     command = [sys.executable, "-m", "mlbattle.bench", "--one", str(folder), "--participants", str(participants),
-               "--runs", str(runs)]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+               "--runs", str(runs), *(["--with-old"] if with_old else [])]
+    done = subprocess.run(command, env=_child_env(), capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"the measuring process failed: {done.stderr.strip()[-600:]}")
     return SyncStats(**json.loads(done.stdout))
@@ -241,13 +253,38 @@ def old_row_loop(zip_path: Path, database: Path, names: Sequence[str]) -> float:
         con.close()
 
 
-def measure_old(first: Path, second: Path, folder: Path, names: Sequence[str], runs: int) -> float:
-    """Same rhythm as the sync: one untimed load, then `runs` loads of alternating content; the median."""
+def old_worker(folder: Path, participants: int) -> None:
+    """The old loop's own process: one untimed load, then one timed run per zip path read from stdin."""
+    names = usernames(participants)
     database = folder / "old.sqlite"
-    old_row_loop(first, database, names)
-    seconds = [old_row_loop(second if run % 2 == 0 else first, database, names) for run in range(runs)]
+    old_row_loop(folder / "a.zip", database, names)
+    print("ready", flush=True)
+    for line in sys.stdin:
+        print(old_row_loop(Path(line.strip()), database, names), flush=True)
     database.unlink()
-    return statistics.median(seconds)
+
+
+@contextmanager
+def _old_loop_beside(folder: Path, participants: int, wanted: bool) -> Iterator[Callable[[Path], float]]:
+    """A warm process running the old loop on request, so its runs can take turns with the sync's."""
+    if not wanted:
+        yield lambda zip_path: 0.0
+        return
+    command = [sys.executable, "-m", "mlbattle.bench", "--old-worker", str(folder), "--participants",
+               str(participants)]
+    with subprocess.Popen(command, env=_child_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          text=True) as worker:
+        def run(zip_path: Path) -> float:
+            worker.stdin.write(f"{zip_path}\n")
+            worker.stdin.flush()
+            return float(worker.stdout.readline())
+
+        if worker.stdout.readline().strip() != "ready":
+            raise RuntimeError("the old row loop's process did not start")
+        yield run
+        worker.stdin.close()
+        if worker.wait() != 0:
+            raise RuntimeError("the old row loop's process failed")
 
 
 def old_estimate(teams: int, measured: Sequence[SizeResult]) -> float | None:
@@ -268,15 +305,12 @@ def run_size(teams: int, work: Path, participants: int, runs: int, measured: Seq
     folder = work / f"rows-{teams}"
     names = usernames(participants)
     log.info("%s teams: writing the leaderboards", f"{teams:,}")
-    first, second = prepare(teams, folder, names)
-    log.info("%s teams: timing the sync", f"{teams:,}")
-    stats = (measure_sync_in_child if in_child else measure_sync)(folder, participants, runs)
+    prepare(teams, folder, names)
     guess = old_estimate(teams, measured)
-    if guess is not None and guess * 2 > OLD_BUDGET_SECONDS:
-        old = OldStats(guess, estimated=True)
-    else:
-        log.info("%s teams: timing the old row loop", f"{teams:,}")
-        old = OldStats(measure_old(first, second, folder, names, 1 if teams >= 1_000_000 else runs), estimated=False)
+    estimated = guess is not None and guess * (runs + 1) > OLD_BUDGET_SECONDS
+    log.info("%s teams: timing the sync%s", f"{teams:,}", "" if estimated else " and the old row loop in turns")
+    stats = (measure_sync_in_child if in_child else measure_sync)(folder, participants, runs, not estimated)
+    old = OldStats(guess, estimated=True) if estimated else OldStats(statistics.median(stats.old_s), estimated=False)
     shutil.rmtree(folder)
     return SizeResult(teams, stats, old)
 
@@ -408,8 +442,10 @@ again (hash match: nothing inflated, nothing loaded). First sync = the first loa
 Peak RSS = the measuring process's peak resident memory (VmHWM: Python, DuckDB and every load; the figure to
 compare with 1.5 GB); RSS growth = peak minus the peak before the first sync. Old row loop = `pandas.read_csv`
 of the zip, then per row one SELECT of the participant by lowercased username (primary key) and one
-`INSERT ... ON CONFLICT DO UPDATE` in SQLite, committed at the end, same warm-up and alternation; "est." =
-scaled from the largest measured size's per-row rate because running it would take over {budget:.0f} s."""
+`INSERT ... ON CONFLICT DO UPDATE` in SQLite, committed at the end, same warm-up and alternation, median of n
+runs in a warm process of its own, each run right after one of the timed syncs (the two take turns, so the
+ratio compares them under the same machine load); "est." = scaled from the largest measured size's per-row
+rate because running it would take over {budget:.0f} s."""
 
 
 def _load_line(before: float, after: float) -> str:
@@ -456,6 +492,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--participants", type=int, default=PARTICIPANTS, help="registered participants")
     parser.add_argument("--no-cli", action="store_true", help="skip the command line start-up timings")
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # the measuring process: a prepared folder
+    parser.add_argument("--with-old", action="store_true", help=argparse.SUPPRESS)  # it times the old loop in turns
+    parser.add_argument("--old-worker", type=Path, help=argparse.SUPPRESS)  # the old loop's process
     return parser
 
 
@@ -466,7 +504,10 @@ def _default_runs(teams: int) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.one:
-        print(json.dumps(asdict(measure_sync(args.one, args.participants, args.runs or 3))))
+        print(json.dumps(asdict(measure_sync(args.one, args.participants, args.runs or 3, args.with_old))))
+        return 0
+    if args.old_worker:
+        old_worker(args.old_worker, args.participants)
         return 0
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     load_before = os.getloadavg()[0]
