@@ -233,15 +233,18 @@ class Inflating(io.RawIOBase):
         return out
 
     def _inflate(self, wanted: int) -> bytes:
+        """Once all input is fed, the inflater may still hold output that a smaller read left behind (ISA-L
+        takes in the last bytes whole): it is drained with empty input until nothing more comes out."""
         parts: list[bytes] = []
         while wanted > 0 and not self._inflater.eof:
-            if not self._tail:
-                if self._fed >= len(self._view):
-                    break  # the input ran out first: `finish` says the data ends early
+            if not self._tail and self._fed < len(self._view):
                 self._tail = self._view[self._fed:self._fed + _FEED_BYTES]
                 self._fed += len(self._tail)
+            fed = len(self._tail)
             out = self._inflater.decompress(self._tail, wanted)
             self._tail = self._inflater.unconsumed_tail
+            if not out and len(self._tail) == fed:
+                break  # nothing taken, nothing given: the input ran out first, and `finish` says so
             parts.append(out)
             wanted -= len(out)
         return b"".join(parts)

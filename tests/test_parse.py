@@ -124,3 +124,33 @@ def test_the_direction_is_the_sign_of_the_rank_score_correlation(rows):
         "is_benchmark": pa.array([b for _, _, b in rows], type=pa.bool_()),
     })
     assert parse.direction(board) == _expected_direction(rows)
+
+
+def _rows_with_a_line_break_at(boundaries: list[int]) -> tuple[bytes, int]:
+    """A CSV with a team name at each of these byte offsets holding a line break and then what looks like a
+    row: the `\r` ends one block and the `\n` starts the next, where a reader that splits blocks at line
+    ends without minding quotes cuts the name in two. Returns the CSV and its number of rows."""
+    parts, size, rank = [HEADER.encode()], len(HEADER), 0
+    for boundary in boundaries:
+        while size + 200 < boundary:
+            rank += 1
+            parts.append(f'{rank},{rank},"T{rank}",2026-01-01 00:00:00,0.5,1,user{rank}\r\n'.encode())
+            size += len(parts[-1])
+        rank += 1
+        prefix = f'{rank},{rank},"'
+        name = "x" * (boundary - 1 - size - len(prefix)) + "\r\n1,999,Smuggled"
+        parts.append(f'{prefix}{name}",2026-01-01 00:00:00,0.5,1,user{rank}\r\n'.encode())
+        assert size + parts[-1].index(b"\r") == boundary - 1
+        size += len(parts[-1])
+    return b"".join(parts), rank
+
+
+def test_a_line_break_in_a_team_name_where_a_block_ends_cannot_split_the_row(tmp_path):
+    """Arrow reads 1 MiB blocks; a line break inside a quoted name at a block's end must stay in the name,
+    or a hostile name could add a row (here one ranked 1) and drop its own."""
+    data, rank = _rows_with_a_line_break_at([1 << 20, 2 << 20, 3 << 20])
+    board = parse.rows(extracted(tmp_path, zip_with_csv(SLUG, data), max_bytes=10 << 20))
+    assert board.num_rows == rank
+    assert board["kaggle_rank"].to_pylist() == list(range(1, rank + 1))
+    assert sum("Smuggled" in name for name in board["team_name"].to_pylist()) == 3
+    assert "Smuggled" not in board["members"].to_pylist()
