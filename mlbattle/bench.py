@@ -449,10 +449,12 @@ rate because running it would take over {budget:.0f} s."""
 
 
 def _load_line(before: float, after: float) -> str:
-    """The 1-minute load average around the run: on 2 cores, anything else running inflates every time."""
-    line = f"Load average (1 min): {before:.2f} at the start, {after:.2f} at the end"
-    busy = max(before, after) > 0.5
-    return line + (" - other processes were busy, so the times are inflated; trust the minimums more" if busy else "")
+    """The 1-minute load average around the run: on 2 cores, anything else running inflates every time. Only
+    the start tells of other processes; the end counts the benchmark's own threads."""
+    line = f"Load average (1 min): {before:.2f} at the start, {after:.2f} at the end (the benchmark's own included)"
+    busy = before > 0.5
+    return line + (" - other processes were busy at the start, so the times may be inflated; trust the minimums"
+                   " more" if busy else "")
 
 
 def report(results: Sequence[SizeResult], startup: dict[str, float],

@@ -59,3 +59,9 @@ def test_estimates_and_missed_targets_are_marked() -> None:
 def test_sizes_option_rejects_nonsense() -> None:
     with pytest.raises(SystemExit):
         bench.build_parser().parse_args(["--sizes", "ten"])
+
+
+def test_only_the_load_before_the_run_counts_as_other_work() -> None:
+    """The benchmark's own threads raise the load average by its end; that is not another process."""
+    assert "busy" not in bench._load_line(0.1, 1.9)
+    assert "other processes were busy" in bench._load_line(0.9, 0.2)
