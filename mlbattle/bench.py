@@ -199,7 +199,7 @@ def measure_sync(folder: Path, participants: int, runs: int, with_old: bool = Fa
             whole, after_zip, _ = timed(last := next(loads), "updated")
             warm.append(whole)
             from_zip.append(after_zip)
-            if with_old:
+            if old_run:
                 old.append(old_run(last))
     not_held: list[float] = []
     for _ in range(runs):  # as a process that did not load the previous board (cron) finds it
@@ -265,10 +265,10 @@ def old_worker(folder: Path, participants: int) -> None:
 
 
 @contextmanager
-def _old_loop_beside(folder: Path, participants: int, wanted: bool) -> Iterator[Callable[[Path], float]]:
+def _old_loop_beside(folder: Path, participants: int, wanted: bool) -> Iterator[Callable[[Path], float] | None]:
     """A warm process running the old loop on request, so its runs can take turns with the sync's."""
     if not wanted:
-        yield lambda zip_path: 0.0
+        yield None
         return
     command = [sys.executable, "-m", "mlbattle.bench", "--old-worker", str(folder), "--participants",
                str(participants)]
