@@ -52,9 +52,9 @@ STORAGE_VERSION = "latest"
 # New files get 64 KB blocks, not DuckDB's 256 KB: a checkpoint writes whole blocks for every table it
 # touches (four per sync), so smaller blocks make each sync's commit cheaper (1,744 rows: 10 to 11 ms against
 # 15 to 17; 100,000 rows: 15 to 16 against 19 to 20, interleaved on two stores), and page reads measured the
-# same. At 1,000,000 rows the commit costs more (128 and 129 ms against 77 and 102, 2 to 3% of that sync); 128 KB cost the
-# same as 256 KB there but gave back less at 1,744 rows. A file keeps the block size it was made with;
-# DuckDB refuses to attach it under another one.
+# same. At 1,000,000 rows the commit costs more (128 and 129 ms against 77 and 102, 2 to 3% of that sync);
+# 128 KB blocks cost the same as 256 KB there but gave back less at 1,744 rows. A file keeps the block size
+# it was made with; DuckDB refuses to attach it under another one.
 BLOCK_SIZE = 64 * 1024
 _migrating = threading.Lock()
 _migrated: set[str] = set()
