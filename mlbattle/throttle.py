@@ -39,6 +39,34 @@ class Window:
             self._events[key] = events
 
 
+class Lockout:
+    """After `max_failures` failures in a row, a key is locked for `seconds`, and its count starts again.
+
+    Remembers at most `max_keys` keys; past that it forgets them all, so a flood of keys never locks out
+    a key that did nothing."""
+
+    def __init__(self, max_failures: int, seconds: float, max_keys: int = 10_000) -> None:
+        self.max_failures = max_failures
+        self.seconds = seconds
+        self._max_keys = max_keys
+        self._keys: dict[str, tuple[int, float]] = {}  # key: (failures in a row, locked until)
+        self._lock = threading.Lock()
+
+    def locked_until(self, key: str) -> float:
+        with self._lock:
+            return self._keys.get(key, (0, 0.0))[1]
+
+    def fail(self, key: str, now: float) -> float:
+        """Count a failure; the time the key is now locked until, 0 when it is not."""
+        with self._lock:
+            failures = self._keys.get(key, (0, 0.0))[0] + 1
+            until = now + self.seconds if failures >= self.max_failures else 0.0
+            self._keys[key] = (0 if until else failures, until)
+            if len(self._keys) > self._max_keys:
+                self._keys.clear()
+            return until
+
+
 class Limits:
     """Several windows over one action: it may happen when every window that applies allows it."""
 

@@ -520,8 +520,7 @@ def require_admin(cfg: Settings) -> None:
 # Wrong passwords per client address, across sessions: a new browser tab must not reset the count. Only
 # addresses Streamlit knows count (it gives none for localhost and in AppTest), so a shared unknown address
 # never locks everybody out.
-_client_failures: dict[str, tuple[int, float]] = {}
-_client_failures_lock = threading.Lock()
+_address_lockout = throttle.Lockout(MAX_FAILURES, LOCKOUT_SECONDS)
 
 
 def _client_address() -> str | None:
@@ -533,21 +532,13 @@ def _client_address() -> str | None:
 
 def _client_locked_until() -> float:
     address = _client_address()
-    with _client_failures_lock:
-        return _client_failures.get(address, (0, 0.0))[1] if address else 0.0
+    return _address_lockout.locked_until(address) if address else 0.0
 
 
 def _count_client_failure(now: float) -> None:
     address = _client_address()
-    if address is None:
-        return
-    with _client_failures_lock:
-        count, _ = _client_failures.get(address, (0, 0.0))
-        count += 1
-        until = now + LOCKOUT_SECONDS if count >= MAX_FAILURES else 0.0
-        _client_failures[address] = (0 if until else count, until)
-        if len(_client_failures) > 10_000:
-            _client_failures.clear()
+    if address is not None:
+        _address_lockout.fail(address, now)
 
 
 def locked_for(now: float | None = None) -> float:

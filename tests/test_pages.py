@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mlbattle import backup, db, reads, registry, samples, sync, web
+from mlbattle import backup, db, reads, registry, samples, sync, throttle, web
 from mlbattle.registry import CompetitionFacts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -623,7 +623,7 @@ def test_admin_restores_a_backup_only_when_confirmed_and_refuses_a_bad_file(data
 def test_wrong_passwords_from_one_address_lock_out_its_new_sessions_too(data, admin, monkeypatch) -> None:
     """Streamlit gives no client address for loopback or AppTest, so the address is supplied here."""
     monkeypatch.setattr(web, "_client_address", lambda: "203.0.113.7")
-    monkeypatch.setattr(web, "_client_failures", {})
+    monkeypatch.setattr(web, "_address_lockout", throttle.Lockout(web.MAX_FAILURES, web.LOCKOUT_SECONDS))
     for _ in range(web.MAX_FAILURES):
         login(app("pages/admin.py"), "wrong")
     fresh = login(app("pages/admin.py"), admin)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlbattle.throttle import Limits, Window, registrations
+from mlbattle.throttle import Limits, Lockout, Window, registrations
 
 
 def test_a_key_may_act_limit_times_per_window_then_waits_for_its_oldest_event_to_age_out():
@@ -45,3 +45,20 @@ def test_registration_limits_let_a_room_register_but_not_a_script():
     for _ in range(5):
         limits.record(script, now=100)
     assert limits.wait(script, now=100) > 0
+
+
+def test_a_lockout_locks_a_key_after_failures_in_a_row_then_counts_again():
+    lockout = Lockout(max_failures=3, seconds=300)
+    assert lockout.fail("10.0.0.1", now=0) == 0 and lockout.fail("10.0.0.1", now=1) == 0
+    assert lockout.locked_until("10.0.0.2") == 0  # keys are independent
+    assert lockout.fail("10.0.0.1", now=2) == 302 == lockout.locked_until("10.0.0.1")
+    assert lockout.fail("10.0.0.1", now=400) == 0  # once the lock has passed, the count starts again
+    assert lockout.locked_until("10.0.0.1") == 0
+
+
+def test_a_flood_of_keys_is_forgotten_rather_than_locking_anyone_out():
+    lockout = Lockout(max_failures=1, seconds=300, max_keys=3)
+    lockout.fail("a", now=0)
+    for key in "bcd":
+        lockout.fail(key, now=1)
+    assert lockout.locked_until("a") == 0
