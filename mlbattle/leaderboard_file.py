@@ -149,7 +149,7 @@ def open_download(zip_path: Path, folder: Path, max_bytes: int) -> Download:
         head = raw.read(64)
     if not zipfile.is_zipfile(zip_path):
         raise LeaderboardFileError(_describe_non_zip(head))
-    try:
+    with _corrupt_zip_refused():
         with zipfile.ZipFile(zip_path) as archive:
             info = _member(archive)
         if info.file_size > max_bytes:
@@ -157,8 +157,6 @@ def open_download(zip_path: Path, folder: Path, max_bytes: int) -> Download:
                 f"the leaderboard inflates to {info.file_size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit"
             )
         stored = _compressed(zip_path, info)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, struct.error) as exc:
-        raise LeaderboardFileError(f"the zip is corrupt: {' '.join(str(exc).split())[:120]}") from None
     digest = hashlib.sha256(f"{info.compress_type}:".encode())
     digest.update(stored)
     return Download(stored, info, folder, max_bytes, digest.hexdigest())
@@ -252,9 +250,10 @@ class Inflating(io.RawIOBase):
 
 @contextmanager
 def _corrupt_zip_refused() -> Iterator[None]:
+    """What the zip's directory, headers or compressed bytes fail with, as one refusal naming the cause."""
     try:
         yield
-    except (zipfile.BadZipFile, isal_zlib.error) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, struct.error, isal_zlib.error) as exc:
         raise LeaderboardFileError(f"the zip is corrupt: {' '.join(str(exc).split())[:120]}") from None
 
 

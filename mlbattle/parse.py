@@ -4,7 +4,8 @@ Arrow's multithreaded CSV reader parses a well-formed Kaggle file straight into 
 its bytes from the zip as they inflate, and DuckDB scans the table without copying it. Anything Arrow
 refuses (a score that is not a number, a row with too many fields, an unterminated quote, bytes that are
 not UTF-8, numbers with spaces round them) goes through DuckDB's CSV reader instead, which accepts what it
-can and names the line and the value of what it cannot. So the common case is fast and the rare one gets the same exact message as before.
+can and names the line and the value of what it cannot. So the common case is fast and the rare one gets
+the same exact message as before.
 """
 
 from __future__ import annotations
