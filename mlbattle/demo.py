@@ -4,8 +4,8 @@ The samples in `data/samples/` are Kaggle download zips, and they go through the
 real download, each snapshot with a backdated clock so the history charts have days to draw. The demo
 competitions are stored with auto-sync off: a page view never tries to reach Kaggle for them.
 
-`data/samples/demo.toml` says what the demo holds; `python -m mlbattle.demo --regenerate` rewrites the
-zips from it (see `mlbattle.demo_samples`), and `python -m mlbattle.demo` fills the configured database.
+`data/samples/demo.toml` says what the demo holds; `python -m tools.demo_samples` rewrites the zips from it,
+and `python -m mlbattle.demo` fills the configured database.
 """
 
 from __future__ import annotations
@@ -216,16 +216,8 @@ def fill(settings: Settings, config: DemoConfig, samples: Path,
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mlbattle.demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--regenerate", action="store_true",
-                        help="rewrite the sample leaderboards in data/samples/ from demo.toml")
-    args = parser.parse_args(argv)
+    parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    if args.regenerate:
-        from . import demo_samples
-
-        for path in demo_samples.regenerate(load_config(), SAMPLES_DIR):
-            print(f"{path.relative_to(PROJECT_DIR)}  {path.stat().st_size / 1024:.0f} KB")
-        return 0
     from . import settings as settings_module
 
     current = settings_module.load()

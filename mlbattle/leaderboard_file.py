@@ -131,6 +131,12 @@ class Download:
     def stream(self) -> Inflating:
         return Inflating(self.stored, self.info, self.max_bytes)
 
+    @property
+    def board(self) -> str:
+        """`private` when the member's name says so (Kaggle switches the download at the deadline), else
+        `public`: a name with neither word, a CSV an organiser brought, counts as public."""
+        return board_of(self.info.filename)
+
     def csv(self) -> LeaderboardCsv:
         """The CSV, known by its header (the first 64 KB inflated); refuse a header that is not a leaderboard's.
         The rest is inflated and checked as it is read."""
@@ -141,6 +147,11 @@ class Download:
         columns = read_header(head)
         positions, ignored = classify(columns)
         return LeaderboardCsv(self, columns, positions, ignored)
+
+
+def board_of(member_name: str) -> str:
+    """`private` for `SLUG-privateleaderboard-<timestamp>.csv`, `public` for anything else."""
+    return "private" if "privateleaderboard" in member_name.lower().replace("-", "").replace("_", "") else "public"
 
 
 def open_download(zip_path: Path, folder: Path, max_bytes: int) -> Download:

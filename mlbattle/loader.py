@@ -47,6 +47,7 @@ class LoadResult:
     direction: str | None = None
     note: str | None = None
     rewritten: int = 0  # stored rows replaced: the changed ones, not the whole board
+    board: str | None = None  # public or private, for a run that loaded rows
 
 
 @dataclass(frozen=True)
@@ -116,10 +117,10 @@ def load(
         else:
             matched = con.execute(queries.MATCHED_MEMBERS, [run.slug]).to_arrow_table()
         con.register("snapshot", diff.snapshot(staged, matched))
-        con.execute(queries.INSERT_HISTORY, [run.slug, run.id, finished])
-        con.execute(queries.SET_LOADED, [content_hash, direction, csv_file.kind, rows, run.slug])
+        con.execute(queries.INSERT_HISTORY, [run.slug, run.id, finished, download.board])
+        con.execute(queries.SET_LOADED, [content_hash, direction, csv_file.kind, rows, download.board, run.slug])
         result = LoadResult(outcome, rows, matched.num_rows, created, updated, removed, direction, note,
-                            len(positions))
+                            len(positions), download.board)
         record_run(con, run, result, finished, content_hash)
     BOARDS.put(key, Held(content_hash, staged, matched, participants))
     for name in ("snapshot", "arrived"):
@@ -182,6 +183,6 @@ def record_run(
         [
             run.id, run.slug, run.trigger, run.started_at, finished, result.outcome,
             result.rows, result.matched, result.created, result.updated,
-            result.removed, duration_ms, content_hash, error or result.note,
+            result.removed, duration_ms, content_hash, error or result.note, result.board,
         ],
     )

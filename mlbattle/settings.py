@@ -11,7 +11,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_DIR / "data" / "mlbattle.duckdb"
@@ -38,23 +38,124 @@ class KaggleCredentials:
 
 
 @dataclass(frozen=True)
+class Setting:
+    """One setting, declared once: `load()` reads it and `docs/settings.md` is checked against it."""
+
+    field: str
+    env: str
+    default: Any
+    parse: Callable[[str, Any, Any], Any]
+    help: str
+    shown_default: str = ""
+    declarable: bool = False  # may sit in data/event.toml's [settings] (non-secret)
+
+    @property
+    def secrets_keys(self) -> tuple[str, ...]:
+        """The names `.streamlit/secrets.toml` may use: the variable's, lower-cased, and without the prefix."""
+        return (self.env, self.env.lower(), self.env.removeprefix("MLBATTLE_").lower())
+
+
+def _as_text(name: str, value: Any, default: str | None) -> str | None:
+    return str(value) if value not in (None, "") else default
+
+
+def _as_endpoint(name: str, value: Any, default: str | None) -> str | None:
+    return str(value).rstrip("/") if value not in (None, "") else default
+
+
+def _as_bool(name: str, value: Any, default: bool) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise SettingsError(f"{name} must be on or off, not {value!r}")
+
+
+def _number_at_least(minimum: float) -> Callable[[str, Any, float], float]:
+    def parse(name: str, value: Any, default: float) -> float:
+        if value is None or value == "":
+            return default
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise SettingsError(f"{name} must be a number of seconds, not {value!r}") from None
+        if not number >= minimum or number == float("inf"):
+            raise SettingsError(f"{name} must be a number of at least {minimum:g}, not {value!r}")
+        return number
+    return parse
+
+
+def _as_count(name: str, value: Any, default: int) -> int:
+    return int(_number_at_least(0.0)(name, value, default))
+
+
+def _emails(name: str, value: Any, default: tuple[str, ...]) -> tuple[str, ...]:
+    """Organisers who may sign in with st.login: a comma-separated string or a TOML list."""
+    items = value if isinstance(value, (list, tuple)) else str(value or "").split(",")
+    return tuple(sorted({str(item).strip().lower() for item in items if str(item).strip()})) or default
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("db", "MLBATTLE_DB", str(DEFAULT_DB), _as_text,
+            "the database: a DuckDB file (recent writes sit in `NAME.wal` beside it: copy both, or use `backup`), "
+            "a PostgreSQL URL `postgresql://user:password@host/db`, or `md:NAME` for MotherDuck", "`data/mlbattle.duckdb`"),
+    Setting("sync_interval", "MLBATTLE_SYNC_INTERVAL", 300.0, _number_at_least(0.0),
+            "seconds after which a page view refreshes a competition", "`300`", declarable=True),
+    Setting("auto_sync", "MLBATTLE_AUTO_SYNC", True, _as_bool,
+            "`off` stops page-view refreshes; buttons, imports and the CLI still sync", "`on`", declarable=True),
+    Setting("admin_password", "MLBATTLE_ADMIN_PASSWORD", None, _as_text,
+            "organiser password; without it the Admin controls are off and say how to set it (a secret)", "none"),
+    Setting("admin_emails", "MLBATTLE_ADMIN_EMAILS", (), _emails,
+            "organisers who may sign in with Streamlit's own login (`st.login`, OIDC) instead of the password, "
+            "when the host configures `[auth]` in secrets", "none"),
+    Setting("motherduck_token", "MOTHERDUCK_TOKEN", None, _as_text,
+            "the token for `MLBATTLE_DB = \"md:NAME\"` (a secret)", "none"),
+    Setting("kaggle_endpoint", "MLBATTLE_KAGGLE_ENDPOINT", None, _as_endpoint,
+            "base URL of the Kaggle API; the tests point it at a local stand-in", "Kaggle's"),
+    Setting("stall_timeout", "MLBATTLE_STALL_TIMEOUT", 20.0, _number_at_least(0.1),
+            "a download that sends nothing for this many seconds fails", "`20`", declarable=True),
+    Setting("total_timeout", "MLBATTLE_TOTAL_TIMEOUT", 120.0, _number_at_least(0.1),
+            "a download that runs past this many seconds fails", "`120`", declarable=True),
+    Setting("retries", "MLBATTLE_RETRIES", 3, _as_count,
+            "retries of a 429 or 5xx answer, with backoff (and `Retry-After` honoured by every sync of the process)",
+            "`3`", declarable=True),
+    Setting("min_request_gap", "MLBATTLE_MIN_REQUEST_GAP", 1.0, _number_at_least(0.0),
+            "seconds between two requests to Kaggle from one process", "`1`", declarable=True),
+    Setting("db_busy_timeout", "MLBATTLE_DB_BUSY_TIMEOUT", 30.0, _number_at_least(0.0),
+            "how long to wait while another process (the cron job) holds the database", "`30`", declarable=True),
+    Setting("registration", "MLBATTLE_REGISTRATION", True, _as_bool,
+            "`off` closes self-registration on the Participants page (organisers still add people on Admin and "
+            "with the CLI)", "`on`", declarable=True),
+)
+BY_FIELD = {setting.field: setting for setting in SETTINGS}
+
+
+@dataclass(frozen=True)
 class Settings:
-    db: str = str(DEFAULT_DB)
-    sync_interval: float = 300.0
-    auto_sync: bool = True
-    admin_password: str | None = None
-    kaggle_endpoint: str | None = None
+    """The settings of one run. Field defaults come from `SETTINGS`; `max_download_bytes` and `memory_limit`
+    are the app's bounds, not settings a person changes."""
+
+    db: str = BY_FIELD["db"].default
+    sync_interval: float = BY_FIELD["sync_interval"].default
+    auto_sync: bool = BY_FIELD["auto_sync"].default
+    admin_password: str | None = BY_FIELD["admin_password"].default
+    admin_emails: tuple[str, ...] = BY_FIELD["admin_emails"].default
+    motherduck_token: str | None = BY_FIELD["motherduck_token"].default
+    kaggle_endpoint: str | None = BY_FIELD["kaggle_endpoint"].default
+    stall_timeout: float = BY_FIELD["stall_timeout"].default
+    total_timeout: float = BY_FIELD["total_timeout"].default
+    retries: int = BY_FIELD["retries"].default
+    min_request_gap: float = BY_FIELD["min_request_gap"].default
+    db_busy_timeout: float = BY_FIELD["db_busy_timeout"].default
+    registration: bool = BY_FIELD["registration"].default
     kaggle: KaggleCredentials = field(default_factory=KaggleCredentials)
-    stall_timeout: float = 20.0
-    total_timeout: float = 120.0
     max_download_bytes: int = 200 * 1024 * 1024
-    retries: int = 3
-    min_request_gap: float = 1.0
-    db_busy_timeout: float = 30.0
     memory_limit: str = "512MB"
-    motherduck_token: str | None = None
-    admin_emails: tuple[str, ...] = ()
-    registration: bool = True
 
     @property
     def data_dir(self) -> Path:
@@ -92,11 +193,7 @@ def read_secrets(paths: list[Path] | None = None) -> dict[str, Any]:
 
 
 DECLARED_SETUP = PROJECT_DIR / "data" / "event.toml"
-# Non-secret settings a repository file may hold, with the smallest value each accepts (None: a switch).
-DECLARABLE: dict[str, float | None] = {
-    "sync_interval": 0.0, "auto_sync": None, "stall_timeout": 0.1, "total_timeout": 0.1, "retries": 0.0,
-    "min_request_gap": 0.0, "db_busy_timeout": 0.0, "registration": None,
-}
+DECLARABLE = tuple(setting.field for setting in SETTINGS if setting.declarable)
 
 
 def read_declared(path: Path = DECLARED_SETUP) -> dict[str, Any]:
@@ -110,38 +207,13 @@ def read_declared(path: Path = DECLARED_SETUP) -> dict[str, Any]:
     return {key: table[key] for key in DECLARABLE if isinstance(table, dict) and key in table}
 
 
-def _lookup(name: str, env: Mapping[str, str], secrets: Mapping[str, Any]) -> Any:
-    if name in env:
-        return env[name]
-    for key in (name, name.lower(), name.removeprefix("MLBATTLE_").lower()):
+def _lookup(setting: Setting, env: Mapping[str, str], secrets: Mapping[str, Any]) -> Any:
+    if setting.env in env:
+        return env[setting.env]
+    for key in (*setting.secrets_keys, setting.field):
         if key in secrets:
             return secrets[key]
     return None
-
-
-def _as_bool(name: str, value: Any, default: bool) -> bool:
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise SettingsError(f"{name} must be on or off, not {value!r}")
-
-
-def _as_number(name: str, value: Any, default: float, minimum: float = 0.0) -> float:
-    if value is None or value == "":
-        return default
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise SettingsError(f"{name} must be a number of seconds, not {value!r}") from None
-    if number < minimum:
-        raise SettingsError(f"{name} must be at least {minimum:g}, not {value!r}")
-    return number
 
 
 def _kaggle_credentials(env: Mapping[str, str], secrets: Mapping[str, Any], home: Path) -> KaggleCredentials:
@@ -183,28 +255,13 @@ def load(
     secrets = read_secrets() if secrets is None else secrets
     declared = read_declared() if declared is None else declared
     secrets = {**declared, **secrets}
-    db = _lookup("MLBATTLE_DB", env, secrets) or str(DEFAULT_DB)
-    password = _lookup("MLBATTLE_ADMIN_PASSWORD", env, secrets)
-    endpoint = _lookup("MLBATTLE_KAGGLE_ENDPOINT", env, secrets)
-    return Settings(
-        db=str(db),
-        sync_interval=_as_number("MLBATTLE_SYNC_INTERVAL", _lookup("MLBATTLE_SYNC_INTERVAL", env, secrets), 300.0),
-        auto_sync=_as_bool("MLBATTLE_AUTO_SYNC", _lookup("MLBATTLE_AUTO_SYNC", env, secrets), True),
-        admin_password=str(password) if password else None,
-        kaggle_endpoint=str(endpoint).rstrip("/") if endpoint else None,
-        kaggle=_kaggle_credentials(env, secrets, Path(env.get("HOME", str(Path.home())))),
-        stall_timeout=_as_number("MLBATTLE_STALL_TIMEOUT", _lookup("MLBATTLE_STALL_TIMEOUT", env, secrets), 20.0, 0.1),
-        total_timeout=_as_number("MLBATTLE_TOTAL_TIMEOUT", _lookup("MLBATTLE_TOTAL_TIMEOUT", env, secrets), 120.0, 0.1),
-        retries=int(_as_number("MLBATTLE_RETRIES", _lookup("MLBATTLE_RETRIES", env, secrets), 3)),
-        min_request_gap=_as_number("MLBATTLE_MIN_REQUEST_GAP", _lookup("MLBATTLE_MIN_REQUEST_GAP", env, secrets), 1.0),
-        db_busy_timeout=_as_number("MLBATTLE_DB_BUSY_TIMEOUT", _lookup("MLBATTLE_DB_BUSY_TIMEOUT", env, secrets), 30.0),
-        motherduck_token=_lookup("MOTHERDUCK_TOKEN", env, secrets) or _lookup("motherduck_token", env, secrets),
-        admin_emails=_emails(_lookup("MLBATTLE_ADMIN_EMAILS", env, secrets)),
-        registration=_as_bool("MLBATTLE_REGISTRATION", _lookup("MLBATTLE_REGISTRATION", env, secrets), True),
-    )
+    values = {setting.field: setting.parse(setting.env, _lookup(setting, env, secrets), setting.default)
+              for setting in SETTINGS}
+    return Settings(**values, kaggle=_kaggle_credentials(env, secrets, Path(env.get("HOME", str(Path.home())))))
 
 
-def _emails(value: Any) -> tuple[str, ...]:
-    """Organisers who may sign in with st.login: a comma-separated string or a TOML list."""
-    items = value if isinstance(value, (list, tuple)) else str(value or "").split(",")
-    return tuple(sorted({str(item).strip().lower() for item in items if str(item).strip()}))
+def markdown_table() -> str:
+    """The settings as `docs/settings.md` lists them (a test holds the page to this)."""
+    rows = ["| setting | default | meaning |", "|---|---|---|"]
+    rows += [f"| `{s.env}` | {s.shown_default} | {s.help} |" for s in SETTINGS]
+    return "\n".join(rows) + "\n"

@@ -12,7 +12,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from mlbattle import settings as settings_module
 from mlbattle.settings import Settings
-from tests.kaggle_stand_in import KaggleStandIn, stand_in_env
+from tests.support.kaggle_stand_in import KaggleStandIn, stand_in_env
 
 # Hypothesis keeps examples and caches in ./.hypothesis; a test run leaves nothing in the working tree.
 set_hypothesis_home_dir(str(Path(tempfile.gettempdir()) / "mlbattle-hypothesis"))

@@ -16,12 +16,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from mlbattle import backup, db, queries, registry, samples, sync
+from mlbattle import backup, db, queries, registry, sync
+from tools import samples
 from mlbattle import settings as settings_module
 from mlbattle.backup import BackupError
 from mlbattle.registry import CompetitionFacts
 from mlbattle.settings import Settings
-from tests.boards import zip_members
+from tests.support.boards import zip_members
 
 PROJECT = Path(__file__).resolve().parent.parent
 PEOPLE = ["alice", "Bob", "carol.k", "dan-9", "eve_x"]
@@ -218,8 +219,11 @@ def _flip_inside(data: bytes, name: str) -> bytes:
     return data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1:]
 
 
-def _schema_version_3(manifest: dict) -> None:
-    manifest["schema_version"] = 3
+FUTURE = backup.schema_version() + 1
+
+
+def _future_schema(manifest: dict) -> None:
+    manifest["schema_version"] = FUTURE
 
 
 def _other_format(manifest: dict) -> None:
@@ -237,8 +241,8 @@ REFUSALS: dict[str, tuple[Callable[[bytes], bytes], str]] = {
     "missing manifest": (lambda good: _rebuild_raw(good, drop="manifest.json"), "has no manifest.json"),
     "manifest not json": (lambda good: _rebuild_raw(good, put={"manifest.json": b"{nope"}), "not valid JSON"),
     "wrong format": (lambda good: _rebuild(good, edit=_other_format), "not an ML-Battle backup"),
-    "other schema version": (lambda good: _rebuild(good, edit=_schema_version_3),
-                             "this backup is schema version 3; this app reads versions 1 to 2"),
+    "other schema version": (lambda good: _rebuild(good, edit=_future_schema),
+                             f"this backup is schema version {FUTURE}; this app reads versions 1 to {FUTURE - 1}"),
     "tampered file": (lambda good: _rebuild(good, replace={"participants.parquet": _parquet(
         pa.table({"username_key": ["mallory"], "kaggle_username": ["mallory"], "display_name": ["M"],
                   "created_at": pa.array([0], pa.timestamp("us"))}))}), "participants.parquet does not match"),
@@ -327,10 +331,10 @@ def test_cli_backup_then_restore_into_another_database(filled: Settings, app_env
     assert _dump(other) == _dump(filled)
 
     before = _dump(other)
-    bad = _write(tmp_path / "old.zip", _rebuild(path.read_bytes(), edit=_schema_version_3))
+    bad = _write(tmp_path / "newer.zip", _rebuild(path.read_bytes(), edit=_future_schema))
     refused = _cli(other_env, "restore", str(bad))
     assert refused.returncode == 1
-    assert refused.stderr == "error: this backup is schema version 3; this app reads versions 1 to 2\n"
+    assert refused.stderr == f"error: this backup is schema version {FUTURE}; this app reads versions 1 to {FUTURE - 1}\n"
     assert _dump(other) == before
 
     garbage = _cli(other_env, "restore", str(_write(tmp_path / "garbage.zip", b"\x00" * 100)))

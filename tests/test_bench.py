@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mlbattle import bench
+from tools import bench
 
 
 def _cells(line: str) -> list[str]:

@@ -11,7 +11,7 @@ import pytest
 
 from mlbattle import db, queries, registry, sync
 from mlbattle.board_cache import BOARDS, BoardCache, Held
-from tests.boards import zip_of
+from tests.support.boards import zip_of
 from tests.test_sync import stored_board
 
 SLUG = "cache-cup"

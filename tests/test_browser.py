@@ -17,11 +17,12 @@ from typing import Iterator, NamedTuple
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
-from mlbattle import db, demo, registry, samples
+from mlbattle import db, demo, registry
+from tools import samples
 from mlbattle.settings import Settings
-from tests.browser_support import (CHROMIUM, CHROMIUM_ARGS, VIEWPORT, AppServer, full_page_screenshot,
+from tests.support.browser_support import (CHROMIUM, CHROMIUM_ARGS, VIEWPORT, AppServer, full_page_screenshot,
                                    require_chromium, streamlit_server, wait_until_idle)
-from tests.kaggle_stand_in import DOWNLOAD_LEADERBOARD, KaggleStandIn
+from tests.support.kaggle_stand_in import DOWNLOAD_LEADERBOARD, KaggleStandIn
 
 PASSWORD = "correct horse battery staple"
 WAIT_MS = 30_000

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from mlbattle.export import PLATFORM_COLUMNS
-from tests.boards import zip_of
-from tests.cli_support import ROOT, fails, ok, run
+from tests.support.boards import zip_of
+from tests.support.cli_support import ROOT, fails, ok, run
 
 SLUG = "spaceship-titanic"
 ROWS = [(1, "=cmd|' /C calc'!A0", 0.82, "Ann, bob"), (2, "Solo", 0.80, "cy"), (0, "Benchmark", 0.5, ""),

@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mlbattle import db, demo, demo_samples, queries, reads, registry, standings, sync
+from mlbattle import db, demo, queries, reads, registry, standings, sync
+from tools import demo_samples
 from mlbattle import settings as settings_module
 from mlbattle.leaderboard_file import CURRENT_HEADER, OLDER_HEADER
 
@@ -82,7 +83,7 @@ def test_committed_samples_are_kaggle_downloads(comp, number, path):
 
 
 def test_committed_samples_are_what_the_generator_makes(tmp_path):
-    """`python -m mlbattle.demo --regenerate` is deterministic and the committed zips are its output."""
+    """`python -m tools.demo_samples` is deterministic and the committed zips are its output."""
     written = demo_samples.regenerate(CONFIG, tmp_path)
     assert len(written) == sum(comp.snapshots for comp in CONFIG.competitions)
     for path in written:

@@ -9,7 +9,7 @@ import pytest
 
 from mlbattle import db, imports, kaggle_client, queries, reads, registry, sync
 from mlbattle.kaggle_client import KaggleError, competition_slug
-from tests.boards import zip_of
+from tests.support.boards import zip_of
 
 SLUG = "spaceship-titanic"
 ROWS = [(1, "Stars", 0.82, "ann, bob"), (2, "Solo", 0.80, "cy"), (0, "Benchmark", 0.5, "")]

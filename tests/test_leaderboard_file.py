@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 
 from mlbattle import db, parse, queries, reads, registry, sync
 from mlbattle.leaderboard_file import LeaderboardFileError
-from tests.boards import downloaded, extracted, zip_members, zip_of, zip_with_csv
+from tests.support.boards import downloaded, extracted, zip_members, zip_of, zip_with_csv
 
 SLUG = "file-cup"
 

@@ -9,7 +9,7 @@ import psutil
 import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from mlbattle import loadtest
+from tools import loadtest
 
 SMALL = loadtest.Plan(viewers=3, seconds=5.0, teams=500, competitions=2, sessions=2, sync_workers=2,
                       sync_gap=0.5, script_sizes=(500,), repeats=1, apptest=True, memory=True)
@@ -72,9 +72,9 @@ def test_a_run_is_read_from_the_messages_the_browser_would_get() -> None:
 def test_percentiles_and_the_cache_metrics() -> None:
     assert loadtest.percentile([0.3, 0.1, 0.2, 0.4], 0.5) == 0.2
     assert loadtest.percentile(list(range(1, 101)), 0.95) == 95 and loadtest.percentile([], 0.5) == 0.0
-    metrics = ('cache_memory_bytes{cache_type="st_cache_data",cache="mlbattle.web._cached_read"} 2500000\n'
+    metrics = ('cache_memory_bytes{cache_type="st_cache_data",cache="mlbattle.web.data._cached_read"} 2500000\n'
                'cache_memory_bytes{cache_type="st_session_state",cache="x"} 1000000\n# EOF')
-    assert loadtest.parse_cache_memory(metrics) == {"st_cache_data: mlbattle.web._cached_read": 2.5,
+    assert loadtest.parse_cache_memory(metrics) == {"st_cache_data: mlbattle.web.data._cached_read": 2.5,
                                                      "st_session_state: x": 1.0}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mlbattle import db, queries, reads, registry, sync
-from tests.boards import zip_of
+from tests.support.boards import zip_of
 
 SLUG = "neural-cup"
 

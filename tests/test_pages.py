@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mlbattle import backup, db, reads, registry, samples, sync, throttle, web
+from mlbattle import backup, db, reads, registry, sync, throttle, web
+from tools import samples
 from mlbattle.registry import CompetitionFacts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -397,8 +398,10 @@ def test_a_changed_password_logs_sessions_out_before_any_action(data, admin, mon
         assert reads.event(con, "sneaky") is None
 
 
-def test_every_admin_action_checks_the_login_where_it_runs() -> None:
-    tree = ast.parse((ROOT / "pages" / "admin.py").read_text(encoding="utf-8"))
+ADMIN_FILES = [ROOT / "pages" / "admin.py", *sorted((ROOT / "mlbattle" / "web" / "admin").glob("*.py"))]
+
+
+def _admin_handlers(tree: ast.AST) -> tuple[set[str], list[ast.If]]:
     clicks = {
         target.id
         for node in ast.walk(tree) if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
@@ -407,17 +410,29 @@ def test_every_admin_action_checks_the_login_where_it_runs() -> None:
     }
     handlers = [node for node in ast.walk(tree) if isinstance(node, ast.If) and isinstance(node.test, ast.Name)
                 and node.test.id in clicks]
-    assert len(handlers) >= 11 and {h.test.id for h in handlers} == clicks
-    for handler in handlers:
-        first = handler.body[0]
-        assert ast.unparse(first) == "web.require_admin(cfg)", f"line {handler.lineno} acts before checking"
-    inline = [node for node in ast.walk(tree) if isinstance(node, ast.If) and isinstance(node.test, ast.Call)
-              and getattr(node.test.func, "attr", "") in ("button", "form_submit_button")]
-    callbacks = [kw for node in ast.walk(tree) if isinstance(node, ast.Call) for kw in node.keywords
-                 if kw.arg == "on_click" and not (isinstance(kw.value, ast.Constant) and kw.value.value == "ignore")]
-    assert not inline and not callbacks
-    downloads = [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)
-                 and node.name in ("_backup", "_export")]
+    return clicks, handlers
+
+
+def test_every_admin_action_checks_the_login_where_it_runs() -> None:
+    assert len(ADMIN_FILES) >= 8, "the admin tabs moved: point ADMIN_FILES at them"
+    handler_count = 0
+    downloads: list[ast.FunctionDef] = []
+    for path in ADMIN_FILES:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        clicks, handlers = _admin_handlers(tree)
+        assert {h.test.id for h in handlers} == clicks, f"{path.name}: a button whose click is not handled by name"
+        handler_count += len(handlers)
+        for handler in handlers:
+            first = handler.body[0]
+            assert ast.unparse(first) == "web.require_admin(cfg)", f"{path.name}:{handler.lineno} acts before checking"
+        inline = [node for node in ast.walk(tree) if isinstance(node, ast.If) and isinstance(node.test, ast.Call)
+                  and getattr(node.test.func, "attr", "") in ("button", "form_submit_button")]
+        callbacks = [kw for node in ast.walk(tree) if isinstance(node, ast.Call) for kw in node.keywords
+                     if kw.arg == "on_click" and not (isinstance(kw.value, ast.Constant) and kw.value.value == "ignore")]
+        assert not inline and not callbacks, path.name
+        downloads += [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)
+                      and node.name in ("_backup", "_export")]
+    assert handler_count >= 11
     assert len(downloads) == 2
     for function in downloads:
         first = next(statement for statement in function.body if not isinstance(statement, ast.Expr)
@@ -622,13 +637,13 @@ def test_admin_restores_a_backup_only_when_confirmed_and_refuses_a_bad_file(data
 
 def test_wrong_passwords_from_one_address_lock_out_its_new_sessions_too(data, admin, monkeypatch) -> None:
     """Streamlit gives no client address for loopback or AppTest, so the address is supplied here."""
-    monkeypatch.setattr(web, "_client_address", lambda: "203.0.113.7")
-    monkeypatch.setattr(web, "_address_lockout", throttle.Lockout(web.MAX_FAILURES, web.LOCKOUT_SECONDS))
+    monkeypatch.setattr(web.auth, "_client_address", lambda: "203.0.113.7")
+    monkeypatch.setattr(web.auth, "_address_lockout", throttle.Lockout(web.MAX_FAILURES, web.LOCKOUT_SECONDS))
     for _ in range(web.MAX_FAILURES):
         login(app("pages/admin.py"), "wrong")
     fresh = login(app("pages/admin.py"), admin)
     assert "Too many wrong passwords" in said(fresh, "error") and not web.is_admin(web.load_settings())
-    monkeypatch.setattr(web, "_client_address", lambda: "198.51.100.9")
+    monkeypatch.setattr(web.auth, "_client_address", lambda: "198.51.100.9")
     assert "Logged in as organiser" in said(login(app("pages/admin.py"), admin), "success")
 
 

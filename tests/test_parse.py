@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from mlbattle import parse
 from mlbattle.leaderboard_file import LeaderboardFileError
-from tests.boards import extracted, zip_of, zip_with_csv
+from tests.support.boards import extracted, zip_of, zip_with_csv
 
 SLUG = "parse-cup"
 HEADER = "Rank,TeamId,TeamName,LastSubmissionDate,Score,SubmissionCount,TeamMemberUserNames\r\n"

@@ -14,9 +14,9 @@ import pytest
 
 from mlbattle import db, reads, setup_file
 from mlbattle import settings as settings_module
-from tests.boards import zip_of
-from tests.cli_support import ROOT, ok
-from tests.postgres_server import fresh_database, postgres_server  # noqa: F401 - the fixture
+from tests.support.boards import zip_of
+from tests.support.cli_support import ROOT, ok
+from tests.support.postgres_server import fresh_database, postgres_server  # noqa: F401 - the fixture
 
 SLUG = "spaceship-titanic"
 ROWS = [(1, "Stars", 0.82, "ann, bob"), (2, "Solo", 0.80, "cy"), (0, "Benchmark", 0.5, ""), (3, "Late", 0.7, "dee")]

@@ -8,9 +8,10 @@ import math
 
 import pytest
 
-from mlbattle import db, queries, reads, registry, samples, sync
+from mlbattle import db, queries, reads, registry, sync
+from tools import samples
 from mlbattle.registry import CompetitionFacts
-from tests import boards
+from tests.support import boards
 
 SLUG = "reads-comp"
 ROWS = [

@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 
-from mlbattle import db, queries, reads, registry, samples, setup_file
+from mlbattle import db, queries, reads, registry, setup_file
+from tools import samples
 from mlbattle import settings as settings_module
 from mlbattle.registry import CompetitionFacts
 from mlbattle.settings import Settings
 from mlbattle.setup_file import SetupError
-from tests.kaggle_stand_in import KaggleStandIn
+from tests.support.kaggle_stand_in import KaggleStandIn
 
 PROJECT = Path(__file__).resolve().parent.parent
 PEOPLE = ["ada-lovelace", "alan_turing", "grace.hopper"]

@@ -23,7 +23,7 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlbattle.samples import (
+from tools.samples import (
     COLUMNS,
     HEADERS,
     HOSTILE_TEAM_NAMES,
@@ -33,7 +33,7 @@ from mlbattle.samples import (
     synthetic_leaderboard,
     write_leaderboard_zip,
 )
-from tests.kaggle_stand_in import (  # noqa: F401 - kaggle_stand_in is a fixture
+from tests.support.kaggle_stand_in import (  # noqa: F401 - kaggle_stand_in is a fixture
     DOWNLOAD_LEADERBOARD,
     HUGE_CONTENT_LENGTH,
     INTROSPECT_TOKEN,

@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mlbattle import db, reads, registry, samples, standings, sync
+from mlbattle import db, reads, registry, standings, sync
+from tools import samples
 from mlbattle import settings as settings_module
 from mlbattle.registry import CompetitionFacts
 

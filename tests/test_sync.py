@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from mlbattle import db, loader, queries, reads, registry, sync
 from mlbattle.board_cache import BOARDS
 from mlbattle.settings import Settings
-from tests.boards import downloaded, zip_of, zip_with_csv
+from tests.support.boards import downloaded, zip_of, zip_with_csv
 
 SLUG = "sync-cup"
 FIRST = [(1, "A", 0.9, "ann"), (2, "B", 0.8, "ben"), (0, "Benchmark", 0.5, "")]
@@ -385,3 +385,28 @@ def test_an_update_rewrites_only_the_rows_that_changed(settings, tmp_path, compe
     assert (result.outcome, result.rows, result.rewritten, result.matched) == ("updated", 40, 1, 1)
     rows, members = stored_board(settings)
     assert len(rows) == 40 and members.count((11, "ann")) == 1
+
+
+@pytest.mark.parametrize("member, board", [
+    ("sync-cup-publicleaderboard-2026-11-22T18:00:00.csv", "public"),
+    ("sync-cup-privateleaderboard-2026-11-29T00:00:00.csv", "private"),
+    ("SYNC-CUP-PrivateLeaderboard.csv", "private"),
+    ("sync-cup-private_leaderboard.csv", "private"),
+    ("leaderboard.csv", "public"),
+])
+def test_the_member_name_says_which_board_a_download_is(member: str, board: str) -> None:
+    from mlbattle.leaderboard_file import board_of
+
+    assert board_of(member) == board
+
+
+def test_each_download_records_its_board_on_the_competition_history_and_run(settings, local_fetch, competition):
+    sync.sync(SLUG, settings, fetch=local_fetch({SLUG: zip_of(SLUG, FIRST)}))
+    sync.sync(SLUG, settings, fetch=local_fetch({SLUG: zip_of(SLUG, SECOND, private=True)}))
+    with db.connect(settings) as con:
+        assert con.execute("SELECT board FROM competitions WHERE slug = ?", [SLUG]).fetchone() == ("private",)
+        boards = con.execute("SELECT board, count(*) FROM history GROUP BY board ORDER BY board").fetchall()
+        loaded = con.execute("SELECT board FROM sync_runs WHERE outcome IN ('created', 'updated') "
+                             "ORDER BY started_at").fetchall()
+    assert boards == [("private", 2), ("public", 2)]
+    assert loaded == [("public",), ("private",)]

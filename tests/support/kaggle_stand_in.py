@@ -25,7 +25,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from mlbattle.samples import leaderboard_csv, leaderboard_member_name, synthetic_leaderboard
+from tools.samples import leaderboard_csv, leaderboard_member_name, synthetic_leaderboard
 
 logger = logging.getLogger(__name__)
 

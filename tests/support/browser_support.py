@@ -1,7 +1,7 @@
 """The pieces of the browser test that are not about the app: Chromium, a real `streamlit run`, screenshots.
 
 Playwright's own browser download cannot work here, so the test drives Debian's Chromium. The app runs
-through `mlbattle.app_server`, the same runner the load test uses.
+through `tools.app_server`, the same runner the load test uses.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from mlbattle.app_server import AppServer
+from tools.app_server import AppServer
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Screenshots go to a temporary folder (a test run leaves nothing in the tree); set MLBATTLE_SCREENSHOTS to
 # keep them somewhere else, e.g. `MLBATTLE_SCREENSHOTS=docs python -m pytest tests/test_browser.py`.
 ARTIFACTS = Path(os.environ.get("MLBATTLE_SCREENSHOTS") or Path(tempfile.gettempdir()) / "mlbattle-screenshots")

@@ -1,4 +1,4 @@
-"""`python -m mlbattle.loadtest`: issues 4 and 5 measured on the real app, over loopback only.
+"""`python -m tools.loadtest`: issues 4 and 5 measured on the real app, over loopback only.
 
 A temporary folder gets a DuckDB database with registered participants and competitions of synthetic
 leaderboards, each loaded through the real `sync.sync` (the fetch copies a prepared Kaggle zip). Then:
@@ -43,9 +43,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from . import app_server
+from tools import app_server
 
-log = logging.getLogger("mlbattle.loadtest")
+log = logging.getLogger("tools.loadtest")
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PAGE = "leaderboard"  # the leaderboard's url_path in app.py's st.navigation
@@ -122,7 +122,7 @@ def usernames(count: int) -> list[str]:
 def _write_board(folder: Path, slug: str, title: str, teams: int, names: Sequence[str], seed: int,
                  second: bool) -> Board:
     """Zip `a`, and when asked zip `b`: `a` after every 20th team submitted again and the last teams left."""
-    from . import samples
+    from tools import samples
 
     frame = samples.synthetic_leaderboard(teams, seed=seed, usernames=names)
     folder.mkdir(parents=True, exist_ok=True)
@@ -176,7 +176,7 @@ def undo_download(board_folder: Path, count: int, settings: Any, slug: str) -> N
     """A failed sync left the database as it was: point the marker back, unless a later sync moved it.
 
     Takes the sync's own lock (its name is `sync.sync`'s) so no sync of the competition runs meanwhile."""
-    from . import locks
+    from mlbattle import locks
 
     with locks.hold(settings, f"sync-{slug}", settings.total_timeout + settings.db_busy_timeout):
         marker = board_folder / "current"
@@ -187,8 +187,8 @@ def undo_download(board_folder: Path, count: int, settings: Any, slug: str) -> N
 
 def prepare(folder: Path, plan: Plan) -> Fixture:
     """The database: participants, the load competitions and the script-time sizes, each synced once."""
-    from . import db, registry, sync
-    from .settings import Settings
+    from mlbattle import db, registry, sync
+    from mlbattle.settings import Settings
 
     names = usernames(PARTICIPANTS)
     home, cwd = folder / "home", folder / "cwd"
@@ -463,8 +463,8 @@ async def open_sessions(server: AppServer, boards: Sequence[Board], sessions: in
 
 def sync_worker(folder: Path, slugs: Sequence[str], seconds: float, gap: float, first: int) -> dict[str, Any]:
     """Sync the competitions in turn until the time is up, each time a changed download; what happened."""
-    from . import settings as settings_module
-    from . import sync
+    from mlbattle import settings as settings_module
+    from mlbattle import sync
 
     settings = settings_module.load()
     deadline = time.monotonic() + seconds
@@ -491,7 +491,7 @@ def sync_worker(folder: Path, slugs: Sequence[str], seconds: float, gap: float, 
 
 def start_sync_workers(fixture: Fixture, plan: Plan) -> list[subprocess.Popen]:
     slugs = ",".join(board.slug for board in fixture.synced)
-    return [subprocess.Popen([sys.executable, "-m", "mlbattle.loadtest", "--sync-worker", fixture.folder,
+    return [subprocess.Popen([sys.executable, "-m", "tools.loadtest", "--sync-worker", fixture.folder,
                               "--slugs", slugs, "--seconds", str(plan.seconds), "--sync-gap", str(plan.sync_gap),
                               "--first", str(number)],
                              cwd=fixture.cwd, env=fixture.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -539,8 +539,8 @@ class RowsCheck:
 
 def check_rows(fixture: Fixture, syncs: Sequence[dict]) -> list[RowsCheck]:
     """Each synced competition holds exactly the last file loaded, and every download left one run record."""
-    from . import db, reads
-    from . import settings as settings_module
+    from mlbattle import db, reads
+    from mlbattle import settings as settings_module
 
     settings = settings_module.load(env=fixture.env(), secrets={}, declared={})
     checks = []
@@ -748,7 +748,7 @@ def apptest_times(slugs: Sequence[str], repeats: int) -> dict[str, Any]:
 
 def apptest_in_child(fixture: Fixture, repeats: int) -> dict[str, Any]:
     slugs = [board.slug for _, board in sorted(fixture.sizes.items())]
-    done = subprocess.run([sys.executable, "-m", "mlbattle.loadtest", "--apptest", ",".join(slugs),
+    done = subprocess.run([sys.executable, "-m", "tools.loadtest", "--apptest", ",".join(slugs),
                            "--repeats", str(repeats)], cwd=fixture.cwd, env=fixture.env(), capture_output=True,
                           text=True, timeout=600, check=False)
     if done.returncode != 0:
@@ -866,7 +866,7 @@ def script_table(times: Sequence[ScriptTime], floor: float | None, repeats: int)
 
 
 def machine_line() -> str:
-    from .bench import machine
+    from tools.bench import machine
 
     return "Machine: " + "; ".join(f"{key} {value}" for key, value in machine().items())
 
@@ -931,7 +931,7 @@ def _sizes(text: str) -> tuple[int, ...]:
 
 def build_parser() -> argparse.ArgumentParser:
     default = Plan()
-    parser = argparse.ArgumentParser(prog="python -m mlbattle.loadtest", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.loadtest", description=__doc__.splitlines()[0])
     parser.add_argument("--viewers", type=int, help=f"concurrent viewers (default {default.viewers})")
     parser.add_argument("--seconds", type=float, help=f"length of the load run (default {default.seconds:g})")
     parser.add_argument("--teams", type=int, help=f"teams per leaderboard (default {default.teams:,})")

@@ -1,4 +1,4 @@
-"""`python -m mlbattle.bench`: the sync's speed and memory against issue 3's targets and the old row loop.
+"""`python -m tools.bench`: the sync's speed and memory against issue 3's targets and the old row loop.
 
 For each size a leaderboard of that many teams (plus two benchmark rows) with 2,000 registered participants
 on it is written as Kaggle's zip, twice with different content. A fresh process registers the participants,
@@ -32,7 +32,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-log = logging.getLogger("mlbattle.bench")
+log = logging.getLogger("tools.bench")
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SIZES = (1_744, 10_000, 100_000, 1_000_000)
@@ -115,7 +115,7 @@ def usernames(count: int) -> list[str]:
 
 def prepare(teams: int, folder: Path, names: Sequence[str]) -> tuple[Path, Path]:
     """Two zips of one competition: the second is the first after every 20th team submitted again."""
-    from . import samples
+    from tools import samples
 
     folder.mkdir(parents=True, exist_ok=True)
     frame = samples.synthetic_leaderboard(teams, seed=teams, usernames=names)
@@ -160,8 +160,8 @@ def _copy_from(zip_path: Path) -> Callable[[str, Path], Path]:
 def measure_sync(folder: Path, participants: int, runs: int, with_old: bool = False) -> SyncStats:
     """Register the participants, warm up with one sync, then time `runs` loads of alternating content;
     `with_old`: after each, one run of the old row loop on the same zip, in its own process."""
-    from . import db, registry, sync
-    from .settings import Settings
+    from mlbattle import db, registry, sync
+    from mlbattle.settings import Settings
 
     first, second = folder / "a.zip", folder / "b.zip"
     settings = Settings(db=str(folder / "store" / "bench.duckdb"))
@@ -170,7 +170,7 @@ def measure_sync(folder: Path, participants: int, runs: int, with_old: bool = Fa
         registry.add_competition(con, registry.CompetitionFacts(SLUG, "Benchmark"), status="ongoing")
     baseline = _rss_mb()
 
-    from .board_cache import BOARDS
+    from mlbattle.board_cache import BOARDS
 
     def timed(zip_path: Path, expected: str) -> tuple[float, float, int]:
         """The whole `sync.sync` call, and the part after the fetch handed over the zip (issue 3's measure)."""
@@ -216,7 +216,7 @@ def _child_env() -> dict[str, str]:
 
 def measure_sync_in_child(folder: Path, participants: int, runs: int, with_old: bool = False) -> SyncStats:
     """A fresh interpreter per size, so its peak RSS belongs to that size alone."""
-    command = [sys.executable, "-m", "mlbattle.bench", "--one", str(folder), "--participants", str(participants),
+    command = [sys.executable, "-m", "tools.bench", "--one", str(folder), "--participants", str(participants),
                "--runs", str(runs), *(["--with-old"] if with_old else [])]
     done = subprocess.run(command, env=_child_env(), capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -270,7 +270,7 @@ def _old_loop_beside(folder: Path, participants: int, wanted: bool) -> Iterator[
     if not wanted:
         yield None
         return
-    command = [sys.executable, "-m", "mlbattle.bench", "--old-worker", str(folder), "--participants",
+    command = [sys.executable, "-m", "tools.bench", "--old-worker", str(folder), "--participants",
                str(participants)]
     with subprocess.Popen(command, env=_child_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                           text=True) as worker:
@@ -486,7 +486,7 @@ def _sizes(text: str) -> list[int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m mlbattle.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=_sizes, help="teams per leaderboard, e.g. 1744,10000 (default: "
                         + ",".join(str(s) for s in SIZES) + ")")
     parser.add_argument("--quick", action="store_true", help="skip 1,000,000 rows, one timed run per size")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mlbattle import samples
+from tools import samples
 from mlbattle.leaderboard_file import Download, LeaderboardCsv, open_download
 
 Row = tuple[Any, str, Any, str]  # (rank, team name, score, members)

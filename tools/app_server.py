@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .settings import PROJECT_DIR
+from mlbattle.settings import PROJECT_DIR
 
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 5.0

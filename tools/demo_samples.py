@@ -1,6 +1,6 @@
 """The demo's sample leaderboards: successive Kaggle download zips per competition, made from demo.toml.
 
-Deterministic (seeded, fixed zip timestamps), so `python -m mlbattle.demo --regenerate` rewrites the
+Deterministic (seeded, fixed zip timestamps), so `python -m tools.demo_samples` rewrites the
 committed files byte for byte. Each competition's newest snapshot comes from `samples.synthetic_leaderboard`;
 earlier ones are that field with fewer teams (late joiners removed) and worse scores (the improvements
 still to come taken back), so the registered participants move between snapshots the way people do at an
@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import samples
-from .demo import DemoCompetition, DemoConfig, DemoParticipant
+from tools import samples
+from mlbattle.demo import DemoCompetition, DemoConfig, DemoParticipant
 
 # The newest snapshot's name inside its zip; earlier snapshots are a day apart before it.
 NEWEST_DOWNLOAD = datetime(2026, 11, 22, 18, 4, 12)
@@ -137,3 +137,16 @@ def regenerate(config: DemoConfig, folder: Path) -> list[Path]:
             path.write_bytes(data)
             written.append(path)
     return written
+
+
+def main() -> int:
+    from mlbattle.demo import SAMPLES_DIR, load_config
+    from mlbattle.settings import PROJECT_DIR
+
+    for path in regenerate(load_config(), SAMPLES_DIR):
+        print(f"{path.relative_to(PROJECT_DIR)}  {path.stat().st_size / 1024:.0f} KB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,75 @@
+"""The participants tab: add, import, remove and find registered participants.
+
+Every action handler starts with `web.require_admin(cfg)` (a test parses this file to hold that).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from mlbattle import db, reads, registry, web
+from mlbattle.web.admin.context import Admin
+
+
+def show(ctx: Admin) -> None:
+    cfg, version, competitions, events = ctx.cfg, ctx.version, ctx.competitions, ctx.events
+    by_slug, event_titles, event_label = ctx.by_slug, ctx.event_titles, ctx.event_label
+    st.caption("Self-registration on the Participants page is **open** (at most 5 per visitor every 10 min): "
+               "set `MLBATTLE_REGISTRATION = \"off\"` in secrets to close it." if cfg.registration else
+               "Self-registration on the Participants page is **closed** (`MLBATTLE_REGISTRATION` is off): "
+               "add people here.")
+    add_column, import_column = st.columns(2)
+    with add_column.form("add_participant", clear_on_submit=True):
+        st.markdown("**Add a participant**")
+        username = st.text_input("Kaggle username", key="add_username", max_chars=50)
+        name = st.text_input("Name", key="add_name", max_chars=registry.MAX_NAME)
+        add_person = st.form_submit_button("Add")
+    if add_person:
+        web.require_admin(cfg)
+        web.write(cfg, lambda con: registry.add_participant(con, username or "", name or None),
+                  lambda stored: f"{stored} registered")
+    with import_column.form("import_participants", clear_on_submit=True):
+        st.markdown("**Import many**: a CSV with a `kaggle_username` column (and optional `name`), or one "
+                    "username a line")
+        upload = st.file_uploader("CSV file", type=["csv", "txt"], key="participants_file")
+        pasted = st.text_area("…or paste it here", key="participants_text", height=120)
+        import_people = st.form_submit_button("Import")
+    if import_people:
+        web.require_admin(cfg)
+        try:
+            text = upload.getvalue().decode("utf-8-sig") if upload is not None else (pasted or "")
+            with db.connect(cfg) as con:
+                report = registry.import_participants(con, registry.parse_participants(text))
+        except UnicodeDecodeError:
+            st.error("The file is not UTF-8 text.")
+        except ValueError as exc:
+            st.error(web.md(str(exc)))
+        else:
+            web.flash("success" if not report.skipped else "warning",
+                      f"{report.added:,} added, {len(report.skipped):,} skipped", report.skipped[:50])
+            st.rerun()
+
+    with st.form("remove_participant", clear_on_submit=True):
+        st.markdown("**Remove a participant** (their history stays with the competitions)")
+        left, right = st.columns([3, 1])
+        leaving = left.text_input("Kaggle username", key="remove_username", max_chars=50)
+        sure = right.checkbox("Yes, remove", key="remove_sure")
+        remove_person = st.form_submit_button("Remove")
+    if remove_person:
+        web.require_admin(cfg)
+
+        def _remove(con: object) -> None:
+            web.confirmed(sure, "Yes, remove")
+            registry.remove_participant(con, leaving or "")
+
+        web.write(cfg, _remove, lambda _: f"{(leaving or '').strip()} removed")
+
+    people_search = st.text_input("Find registered participants", key="people_search", max_chars=100)
+    people_page_number = int(st.session_state.get(f"people-page-{people_search}") or 1)
+    people = web.read(cfg, version, reads.participants_page, people_search or "", 100, (people_page_number - 1) * 100)
+    st.caption(f"{people.total:,} registered" + (" match" if people_search else ""))
+    st.dataframe(people.rows, hide_index=True, column_config={
+        "kaggle_username": "Kaggle username", "display_name": "Name",
+        "created_at": st.column_config.DatetimeColumn("Registered (UTC)", format="YYYY-MM-DD HH:mm")})
+    if people.total > 100:
+        st.pagination(-(-people.total // 100), key=f"people-page-{people_search}")

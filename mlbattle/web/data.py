@@ -1,0 +1,147 @@
+"""Cached reads and figures shared by every session of the process.
+
+`Source.read()` caches query *results* (a page of rows, 40 histogram bins, KPIs) in `st.cache_data`, keyed by
+the reader, its arguments and a data version (a cheap probe of the competition's row, its newest sync run and
+the participants), so every session shares one copy and a sync or a registration is seen on the next rerun.
+Whole leaderboards are never cached or kept per session. A page run's reads share one short-lived connection,
+opened only on a cache miss; Plotly figures are cached too (`figure()`), because building one costs more than
+a warm page's queries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import threading
+import time
+from typing import Any, Callable, Iterator
+
+import streamlit as st
+
+from .. import db
+from ..settings import Settings
+from ..text import md
+
+# Keys carry the data version, so these only bound memory: entries nobody asked for in two minutes go, and
+# at most CACHE_MAX_ENTRIES results (each one page of rows at most, mostly far less) stay in the process.
+CACHE_TTL_SECONDS = 120
+CACHE_MAX_ENTRIES = 500
+PAGE_BUSY_SECONDS = 2.0
+PROBE_FRESH_SECONDS = 1.0
+LAST_SEEN_MAX = 1_000
+
+
+class Source:
+    """The reads of one page run. DuckDB locks the file against every other process while any connection is
+    open, and a page that opened one on every view left a sync in another process (cron, a second replica)
+    almost no moment to write (the load test measured 1 free moment in 79 tries with 50 viewers). So the
+    version probes close their connection at once and are shared by all sessions for `PROBE_FRESH_SECONDS`:
+    a crowd of viewers opens the file about once a second, not once a view. Only a run with cache misses
+    (new data, new filters) keeps one connection for its reads, closed at the end of `web.source`.
+
+    Another process (a cron `sync --all`) can hold the database file while it loads a download. A page
+    waits at most `PAGE_BUSY_SECONDS` for it, then answers its probes with the versions it saw last, so
+    the cached results of the last good data are shown instead of a blank page.
+    """
+
+    def __init__(self, cfg: Settings) -> None:
+        self.cfg = cfg
+        self._connect_as = dataclasses.replace(cfg, db_busy_timeout=min(cfg.db_busy_timeout, PAGE_BUSY_SECONDS))
+        self._stack: contextlib.ExitStack | None = None
+        self._con: Any = None
+
+    def connection(self) -> Any:
+        if self._con is None:
+            stack = contextlib.ExitStack()
+            self._con = stack.enter_context(db.connect(self._connect_as))
+            self._stack = stack
+        return self._con
+
+    def close(self) -> None:
+        if self._stack is not None:
+            self._stack.close()
+        self._stack = self._con = None
+
+    def probe(self, reader: Callable[..., Any], *args: Any) -> Any:
+        """A cheap version probe that keys the cached reads; fresh to within `PROBE_FRESH_SECONDS`."""
+        key = (self.cfg.db, reader.__qualname__, args)
+        with _last_seen_lock:
+            seen_at, seen = _probed_at.get(key, 0.0), _last_seen.get(key)
+        if time.monotonic() - seen_at < PROBE_FRESH_SECONDS:
+            return seen
+        try:
+            try:
+                value = reader(self.connection(), *args)
+            finally:
+                self.close()
+        except db.DatabaseBusy:
+            with _last_seen_lock:
+                if key not in _last_seen:
+                    raise
+                seen = _last_seen[key]
+            st.caption("⏳ The database is busy with a sync in another process: showing the last data seen.")
+            return seen
+        with _last_seen_lock:
+            _last_seen[key] = value
+            _probed_at[key] = time.monotonic()
+            while len(_last_seen) > LAST_SEEN_MAX:
+                _probed_at.pop(next(iter(_last_seen)), None)
+                _last_seen.pop(next(iter(_last_seen)))
+        return value
+
+    def read(self, version: Any, reader: Callable[..., Any], *args: Any) -> Any:
+        """`reader(con, *args)` once per (reader, database, data version, args) for every session."""
+        name = f"{reader.__module__}.{reader.__qualname__}"
+        return _cached_read(name, self.cfg.db, version, args, _reader=reader, _source=self)
+
+
+_last_seen: dict[tuple, Any] = {}
+_probed_at: dict[tuple, float] = {}
+_last_seen_lock = threading.Lock()
+
+
+def forget_probes() -> None:
+    """This process just wrote: the next probe reads the database, so its own change shows at once."""
+    with _last_seen_lock:
+        _probed_at.clear()
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
+def _cached_read(name: str, db_key: str, version: Any, args: tuple, _reader: Callable[..., Any],
+                 _source: Source) -> Any:
+    return _reader(_source.connection(), *args)
+
+
+@contextlib.contextmanager
+def source(cfg: Settings) -> Iterator[Source]:
+    """Reads for a stretch of a page; the connection (if one was needed) is closed at the end."""
+    reads_of_run = Source(cfg)
+    try:
+        yield reads_of_run
+    except db.DatabaseBusy as exc:
+        st.warning(f"The database is busy right now ({md(str(exc))}); reload in a moment.", icon="⏳")
+        st.stop()
+    finally:
+        reads_of_run.close()
+
+
+def probe(cfg: Settings, reader: Callable[..., Any], *args: Any) -> Any:
+    with source(cfg) as data:
+        return data.probe(reader, *args)
+
+
+def read(cfg: Settings, version: Any, reader: Callable[..., Any], *args: Any) -> Any:
+    with source(cfg) as data:
+        return data.read(version, reader, *args)
+
+
+@st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES // 4, show_spinner=False)
+def _cached_figure(name: str, args: tuple, kwargs: dict[str, Any], _builder: Callable[..., Any]) -> Any:
+    return _builder(*args, **kwargs)
+
+
+def figure(builder: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """A chart built once per distinct input and shared, not copied: Plotly spends ~60 ms validating a
+    figure, more than the rest of a warm page. Callers must not change the figure they get."""
+    return _cached_figure(f"{builder.__module__}.{builder.__qualname__}", args, kwargs, _builder=builder)
+

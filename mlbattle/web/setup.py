@@ -1,0 +1,80 @@
+"""Page setup: the settings, the declared setup and the demo data applied once per process, the banner."""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from .. import demo, setup_file
+from .. import settings as settings_module
+from ..settings import Settings, SettingsError
+from ..text import md
+
+log = logging.getLogger(__name__)
+
+APP_TITLE = "ML-Battle Leaderboards"
+PAGES = {
+    "home": ("pages/home.py", ""),
+    "leaderboard": ("pages/leaderboard.py", "leaderboard"),
+    "event": ("pages/event.py", "event"),
+    "participants": ("pages/participants.py", "participants"),
+    "admin": ("pages/admin.py", "admin"),
+}
+
+
+def load_settings() -> Settings:
+    """Environment, else secrets, else defaults: read on every run (cheap), so a changed secret applies."""
+    try:
+        return settings_module.load()
+    except SettingsError as exc:
+        st.error(f"The app's settings are wrong: {md(str(exc))}")
+        st.stop()
+
+
+def page(title: str) -> Settings:
+    """What every page does first: its title, the settings, the demo data when due and its banner."""
+    st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon="🏆", layout="wide")
+    cfg = load_settings()
+    _apply_declared(cfg)
+    if demo.is_demo(cfg):
+        _fill_demo(cfg)
+        st.info(
+            "**Demo mode**: these leaderboards are sample data loaded through the app's own sync, because no "
+            "Kaggle credentials are set. Set `KAGGLE_USERNAME` and `KAGGLE_KEY` (or `KAGGLE_API_TOKEN`) to "
+            "follow real competitions.",
+            icon="🧪",
+        )
+    return cfg
+
+
+@st.cache_resource(show_spinner="Applying data/event.toml...")
+def _declared_applied(db_key: str, _cfg: Settings) -> str | None:
+    """Once per process and database: a redeploy rebuilds the event declared in the repository."""
+    return setup_file.apply_declared(_cfg)
+
+
+def _apply_declared(cfg: Settings) -> None:
+    try:
+        summary = _declared_applied(cfg.db, cfg)
+    except Exception as exc:  # a bad file must not take the app down; it says what is wrong instead
+        log.exception("the declared setup could not be applied")
+        st.error(f"data/event.toml could not be applied: {md(str(exc))}")
+    else:
+        if summary:
+            log.info("declared setup: %s", summary)
+
+
+@st.cache_resource(show_spinner="Loading the demo leaderboards...")
+def _demo_filled(db_key: str, _cfg: Settings) -> bool:
+    """Once per process and database: fill an empty database from the sample leaderboards."""
+    return demo.ensure_demo(_cfg)
+
+
+def _fill_demo(cfg: Settings) -> None:
+    try:
+        _demo_filled(cfg.db, cfg)
+    except Exception as exc:  # the app must still open on real data if the samples cannot load
+        log.exception("demo data could not be loaded")
+        st.warning(f"The demo data could not be loaded: {md(str(exc))}")
+
