@@ -18,11 +18,12 @@ import re
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 import duckdb
 import pyarrow as pa
@@ -105,7 +106,7 @@ def _dump(con: duckdb.DuckDBPyConnection, archive: zipfile.ZipFile, scratch: Pat
     manifest = {
         "format": FORMAT,
         "schema_version": schema_version(),
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "tables": entries,
     }
     archive.writestr(MANIFEST, json.dumps(manifest, indent=2), compress_type=zipfile.ZIP_DEFLATED)
@@ -126,7 +127,7 @@ def _write_parquet(con: duckdb.DuckDBPyConnection, table: str, sink: IO[bytes]) 
 def _store(archive: zipfile.ZipFile, name: str, source: IO[bytes]) -> str:
     """Copy a part into the zip uncompressed (Parquet is compressed already) and return its SHA-256."""
     digest = hashlib.sha256()
-    info = zipfile.ZipInfo(name, date_time=datetime.now(timezone.utc).timetuple()[:6])
+    info = zipfile.ZipInfo(name, date_time=datetime.now(UTC).timetuple()[:6])
     info.compress_type = zipfile.ZIP_STORED
     with archive.open(info, "w", force_zip64=True) as out:
         while chunk := source.read(_CHUNK):

@@ -8,7 +8,7 @@ strangers, and Plotly treats a few HTML tags in text as markup, so names are esc
 from __future__ import annotations
 
 import html
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd

@@ -15,11 +15,11 @@ import logging
 import shutil
 import sys
 import tomllib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Sequence
-
+from typing import Any
 
 from . import db, locks, queries, registry, sync
 from .registry import CompetitionFacts

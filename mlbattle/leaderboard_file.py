@@ -20,11 +20,11 @@ import hashlib
 import io
 import struct
 import zipfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import Iterator
 
 from isal import isal_zlib
 

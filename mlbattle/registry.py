@@ -9,9 +9,9 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from typing import Iterable
+from datetime import UTC, date, datetime
 
 import duckdb
 
@@ -30,7 +30,7 @@ MAX_IMPORT_ROWS = 200_000
 
 def now() -> datetime:
     """Naive UTC, the way every timestamp is stored."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _text(value: str | None, what: str, limit: int, *, required: bool = True) -> str:
@@ -113,7 +113,7 @@ def add_competition(
         raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
     if event and not con.execute(queries.GET_EVENT, [event]).fetchone():
         raise ValueError(f"there is no event {event!r}: add it first")
-    deadline = facts.deadline.astimezone(timezone.utc).replace(tzinfo=None) if (
+    deadline = facts.deadline.astimezone(UTC).replace(tzinfo=None) if (
         facts.deadline and facts.deadline.tzinfo) else facts.deadline
     title = _text(facts.title, "the competition title", 300)
     with transaction(con):

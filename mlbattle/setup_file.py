@@ -51,17 +51,28 @@ import csv
 import io
 import json
 import logging
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import duckdb
+
 from . import db, imports, kaggle_client, locks, queries, reads, registry, sync
 from .registry import CompetitionFacts
 from .settings import Settings
 from .setup_parse import (  # noqa: F401 - the reading side, used through this module too
-    DEFAULT_FOLDER, EVENT_FILE, PARTICIPANTS_FILE, TRIGGER, Declared, DeclaredCompetition, DeclaredEvent,
-    SetupError, parse_event_toml, parse_participants_csv, read_declared,
+    DEFAULT_FOLDER,
+    EVENT_FILE,
+    PARTICIPANTS_FILE,
+    TRIGGER,
+    Declared,
+    DeclaredCompetition,
+    DeclaredEvent,
+    SetupError,
+    parse_event_toml,
+    parse_participants_csv,
+    read_declared,
 )
 
 log = logging.getLogger(__name__)

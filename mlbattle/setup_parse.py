@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from . import kaggle_client, registry
 from .registry import CompetitionFacts
@@ -248,7 +249,7 @@ def _deadline(item: Mapping[str, Any], source: str, where: str) -> datetime | No
         except ValueError:
             raise _fail(source, where, "deadline must be a date and time like 2026-12-31T23:59:00") from None
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+        return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
     if value is not None:

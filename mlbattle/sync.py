@@ -12,10 +12,10 @@ import logging
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterable
 
 from . import db, kaggle_client, loader, locks, queries
 from .kaggle_client import KaggleError

@@ -9,20 +9,21 @@ import os
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from mlbattle import backup, db, queries, registry, sync
-from tools import samples
 from mlbattle import settings as settings_module
 from mlbattle.backup import BackupError
 from mlbattle.registry import CompetitionFacts
 from mlbattle.settings import Settings
 from tests.support.boards import zip_members
+from tools import samples
 
 PROJECT = Path(__file__).resolve().parent.parent
 PEOPLE = ["alice", "Bob", "carol.k", "dan-9", "eve_x"]

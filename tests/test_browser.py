@@ -10,19 +10,28 @@ it. Screenshots land in a temporary folder (or in $MLBATTLE_SCREENSHOTS) for peo
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from mlbattle import db, demo, registry
-from tools import samples
 from mlbattle.settings import Settings
-from tests.support.browser_support import (CHROMIUM, CHROMIUM_ARGS, VIEWPORT, AppServer, full_page_screenshot,
-                                   require_chromium, streamlit_server, wait_until_idle)
+from tests.support.browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    VIEWPORT,
+    AppServer,
+    full_page_screenshot,
+    require_chromium,
+    streamlit_server,
+    wait_until_idle,
+)
 from tests.support.kaggle_stand_in import DOWNLOAD_LEADERBOARD, KaggleStandIn
+from tools import samples
 
 PASSWORD = "correct horse battery staple"
 WAIT_MS = 30_000

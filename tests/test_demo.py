@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from mlbattle import db, demo, queries, reads, registry, standings, sync
-from tools import demo_samples
 from mlbattle import settings as settings_module
 from mlbattle.leaderboard_file import CURRENT_HEADER, OLDER_HEADER
+from tools import demo_samples
 
 CONFIG = demo.load_config()
 BY_SLUG = {comp.slug: comp for comp in CONFIG.competitions}

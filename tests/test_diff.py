@@ -7,7 +7,8 @@ from datetime import datetime
 
 import numpy as np
 import pyarrow as pa
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mlbattle import diff
 

@@ -8,7 +8,9 @@ import zipfile
 import zlib
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from mlbattle import db, parse, queries, reads, registry, sync
 from mlbattle.leaderboard_file import LeaderboardFileError

@@ -15,8 +15,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mlbattle import backup, db, reads, registry, sync, throttle, web
-from tools import samples
 from mlbattle.registry import CompetitionFacts
+from tools import samples
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE_NAME = "**Bold** <img src=x onerror=alert(1)> $x$ :red[y]"

@@ -9,9 +9,9 @@ import math
 import pytest
 
 from mlbattle import db, queries, reads, registry, sync
-from tools import samples
 from mlbattle.registry import CompetitionFacts
 from tests.support import boards
+from tools import samples
 
 SLUG = "reads-comp"
 ROWS = [

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 
 from mlbattle import db, queries, reads, registry, setup_file
-from tools import samples
 from mlbattle import settings as settings_module
 from mlbattle.registry import CompetitionFacts
 from mlbattle.settings import Settings
 from mlbattle.setup_file import SetupError
 from tests.support.kaggle_stand_in import KaggleStandIn
+from tools import samples
 
 PROJECT = Path(__file__).resolve().parent.parent
 PEOPLE = ["ada-lovelace", "alan_turing", "grace.hopper"]

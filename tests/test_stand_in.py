@@ -12,9 +12,10 @@ import os
 import threading
 import time
 import zipfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,14 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.kaggle_stand_in import (  # noqa: F401 - kaggle_stand_in is a fixture
+    DOWNLOAD_LEADERBOARD,
+    HUGE_CONTENT_LENGTH,
+    INTROSPECT_TOKEN,
+    KaggleStandIn,
+    kaggle_stand_in,
+    stand_in_env,
+)
 from tools.samples import (
     COLUMNS,
     HEADERS,
@@ -32,14 +41,6 @@ from tools.samples import (
     leaderboard_zip,
     synthetic_leaderboard,
     write_leaderboard_zip,
-)
-from tests.support.kaggle_stand_in import (  # noqa: F401 - kaggle_stand_in is a fixture
-    DOWNLOAD_LEADERBOARD,
-    HUGE_CONTENT_LENGTH,
-    INTROSPECT_TOKEN,
-    KaggleStandIn,
-    kaggle_stand_in,
-    stand_in_env,
 )
 
 SLUG = "titanic"

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from mlbattle import db, reads, registry, standings, sync
-from tools import samples
 from mlbattle import settings as settings_module
 from mlbattle.registry import CompetitionFacts
+from tools import samples
 
 LONG = ["competition", "participant", "kaggle_username", "kaggle_rank", "platform_rank", "score", "points", "rule"]
 

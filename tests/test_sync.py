@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 import textwrap
-import io
 import threading
 import time
 import uuid

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tools import samples
 from mlbattle.demo import DemoCompetition, DemoConfig, DemoParticipant
+from tools import samples
 
 # The newest snapshot's name inside its zip; earlier snapshots are a day apart before it.
 NEWEST_DOWNLOAD = datetime(2026, 11, 22, 18, 4, 12)

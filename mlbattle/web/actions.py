@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import streamlit as st
 
@@ -10,7 +11,6 @@ from .. import db
 from ..settings import Settings
 from ..text import md
 from .data import forget_probes
-
 
 _FLASH_KEY = "flash_messages"
 

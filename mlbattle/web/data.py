@@ -14,7 +14,8 @@ import contextlib
 import dataclasses
 import threading
 import time
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import streamlit as st
 

@@ -15,7 +15,8 @@ import logging
 import math
 import threading
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import streamlit as st
 from streamlit_autorefresh import st_autorefresh

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
-
 import io
 import zipfile
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from tools import samples
 from mlbattle.leaderboard_file import Download, LeaderboardCsv, open_download
+from tools import samples
 
 Row = tuple[Any, str, Any, str]  # (rank, team name, score, members)
 

@@ -12,8 +12,7 @@ from mlbattle.web.admin.context import Admin
 
 
 def show(ctx: Admin) -> None:
-    cfg, version, competitions, events = ctx.cfg, ctx.version, ctx.competitions, ctx.events
-    by_slug, event_titles, event_label = ctx.by_slug, ctx.event_titles, ctx.event_label
+    cfg = ctx.cfg
     st.markdown("**Backup**: everything organisers entered plus the sync history, as a zip of Parquet files "
                 "with a manifest (`python -m mlbattle restore FILE` or the form below reads it back).")
 

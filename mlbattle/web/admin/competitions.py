@@ -12,9 +12,13 @@ from mlbattle.web.admin.context import NO_EVENT, Admin
 
 
 def show(ctx: Admin) -> None:
-    cfg, version, competitions, events = ctx.cfg, ctx.version, ctx.competitions, ctx.events
-    by_slug, event_titles, event_label = ctx.by_slug, ctx.event_titles, ctx.event_label
-    run_syncs, optional_number = ctx.run_syncs, ctx.optional_number
+    cfg = ctx.cfg
+    competitions = ctx.competitions
+    by_slug = ctx.by_slug
+    event_titles = ctx.event_titles
+    event_label = ctx.event_label
+    run_syncs = ctx.run_syncs
+    optional_number = ctx.optional_number
     if not competitions:
         st.info("No competitions yet: import one from Kaggle.")
     else:

@@ -12,8 +12,10 @@ from mlbattle.web.admin.context import Admin
 
 
 def show(ctx: Admin) -> None:
-    cfg, version, competitions, events = ctx.cfg, ctx.version, ctx.competitions, ctx.events
-    by_slug, event_titles, event_label = ctx.by_slug, ctx.event_titles, ctx.event_label
+    cfg = ctx.cfg
+    events = ctx.events
+    event_titles = ctx.event_titles
+    event_label = ctx.event_label
     if events:
         st.dataframe(events, hide_index=True)
     with st.form("add_event", clear_on_submit=True):

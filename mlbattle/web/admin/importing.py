@@ -12,8 +12,9 @@ from mlbattle.web.admin.context import NO_EVENT, Admin
 
 
 def show(ctx: Admin) -> None:
-    cfg, version, competitions, events = ctx.cfg, ctx.version, ctx.competitions, ctx.events
-    by_slug, event_titles, event_label = ctx.by_slug, ctx.event_titles, ctx.event_label
+    cfg = ctx.cfg
+    event_titles = ctx.event_titles
+    event_label = ctx.event_label
     if not cfg.kaggle.present:
         st.info("Importing needs Kaggle credentials: set `KAGGLE_USERNAME` and `KAGGLE_KEY` (or "
                 "`KAGGLE_API_TOKEN`) in the environment or in `.streamlit/secrets.toml`, then reload.")

@@ -12,8 +12,8 @@ from mlbattle.web.admin.context import Admin
 
 
 def show(ctx: Admin) -> None:
-    cfg, version, competitions, events = ctx.cfg, ctx.version, ctx.competitions, ctx.events
-    by_slug, event_titles, event_label = ctx.by_slug, ctx.event_titles, ctx.event_label
+    cfg = ctx.cfg
+    version = ctx.version
     st.caption("Self-registration on the Participants page is **open** (at most 5 per visitor every 10 min): "
                "set `MLBATTLE_REGISTRATION = \"off\"` in secrets to close it." if cfg.registration else
                "Self-registration on the Participants page is **closed** (`MLBATTLE_REGISTRATION` is off): "

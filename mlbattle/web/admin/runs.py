@@ -12,8 +12,9 @@ from mlbattle.web.admin.context import Admin
 
 
 def show(ctx: Admin) -> None:
-    cfg, version, competitions, events = ctx.cfg, ctx.version, ctx.competitions, ctx.events
-    by_slug, event_titles, event_label = ctx.by_slug, ctx.event_titles, ctx.event_label
+    cfg = ctx.cfg
+    version = ctx.version
+    by_slug = ctx.by_slug
     ALL = ""
     which = st.selectbox("Competition", [ALL, *by_slug], key="runs_for",
                          format_func=lambda s: "all competitions" if s == ALL else s)
