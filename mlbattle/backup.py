@@ -364,11 +364,11 @@ def describe(counts: dict[str, int]) -> str:
     return ", ".join(parts)
 
 
-def _spool(scratch: Path | None) -> tempfile.SpooledTemporaryFile:
+def _spool(scratch: Path | None) -> tempfile.SpooledTemporaryFile[bytes]:
     """In memory without a scratch folder (max_size 0 never spills); otherwise spills into that folder."""
     if scratch is None:
         return tempfile.SpooledTemporaryFile(max_size=0)
-    return tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, dir=scratch)
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, dir=str(scratch))
 
 
 def _one_line(exc: BaseException) -> str:

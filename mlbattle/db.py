@@ -144,6 +144,7 @@ def _close(settings: Settings, con: duckdb.DuckDBPyConnection) -> None:
 
 
 _remotes: dict[str, duckdb.DuckDBPyConnection] = {}
+DuckConfig = dict[str, str | bool | int | float | list[str]]  # what duckdb.connect(config=...) takes
 
 
 def _remote(settings: Settings) -> duckdb.DuckDBPyConnection:
@@ -152,13 +153,13 @@ def _remote(settings: Settings) -> duckdb.DuckDBPyConnection:
     No file lock is at stake here, so the attachment (a network handshake) is made once, not per query.
     """
     if settings.db not in _remotes:
-        config: dict[str, object] = {"memory_limit": settings.memory_limit, "threads": ENGINE_THREADS}
+        config: DuckConfig = {"memory_limit": settings.memory_limit, "threads": ENGINE_THREADS}
         if settings.db.startswith("md:"):
             if settings.motherduck_token:
                 config["motherduck_token"] = settings.motherduck_token
             _remotes[settings.db] = duckdb.connect(settings.db, config=config)
         else:
-            base = duckdb.connect(":memory:", config={**config, **_postgres_extension()})
+            base = duckdb.connect(":memory:", config=config | _postgres_extension())
             base.execute("LOAD postgres")
             base.execute(f"ATTACH {_sql_literal(settings.db)} AS store (TYPE postgres)")
             _remotes[settings.db] = base
@@ -170,7 +171,7 @@ def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _postgres_extension() -> dict[str, object]:
+def _postgres_extension() -> DuckConfig:
     """Use the extension shipped on PyPI (duckdb-extension-postgres) when present, so no download is needed.
 
     DuckDB looks for it as <dir>/v<version>/<platform>/postgres_scanner.duckdb_extension; without the
@@ -184,7 +185,9 @@ def _postgres_extension() -> dict[str, object]:
     source = shipped / "postgres.duckdb_extension"
     if not source.is_file():
         return {}
-    platform = duckdb.sql("PRAGMA platform").fetchone()[0]
+    row = duckdb.sql("PRAGMA platform").fetchone()
+    assert row is not None  # a PRAGMA that always answers one row
+    platform = row[0]
     folder = Path.home() / ".duckdb" / "extensions"  # where DuckDB itself installs extensions
     target = folder / f"v{duckdb.__version__}" / platform / "postgres_scanner.duckdb_extension"
     if not target.is_file() or target.stat().st_size != source.stat().st_size:

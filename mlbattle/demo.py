@@ -128,7 +128,8 @@ def _progress(settings: Settings, config: DemoConfig) -> dict[str, int] | None:
     """Snapshots loaded so far per demo competition ({} for an empty database); None when there is nothing
     to do: the demo is complete, or the database holds anything but the demo's competitions."""
     with db.connect(settings) as con:
-        if con.execute(queries.DEMO_DATABASE_IS_EMPTY).fetchone()[0]:
+        empty = con.execute(queries.DEMO_DATABASE_IS_EMPTY).fetchone()
+        if empty and empty[0]:
             return {}
         loaded = dict(con.execute(queries.RUNS_BY_TRIGGER, [TRIGGER]).fetchall())
     if set(loaded) != {comp.slug for comp in config.competitions}:

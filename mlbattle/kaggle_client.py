@@ -157,12 +157,18 @@ def _client(settings: Settings) -> Iterator[Any]:
             "in the environment or in .streamlit/secrets.toml"
         )
     from kagglesdk import KaggleClient, KaggleEnv, kaggle_env
+    from requests import PreparedRequest, Response
     from requests.adapters import HTTPAdapter
 
     class BoundedAdapter(HTTPAdapter):
-        def send(self, request: Any, **kwargs: Any) -> Any:
-            kwargs["timeout"] = (min(settings.stall_timeout, 10.0), settings.stall_timeout)
-            return super().send(request, **kwargs)
+        def send(
+            self, request: PreparedRequest, stream: bool = False,
+            timeout: float | tuple[float | None, float | None] | None = None, verify: bool | str = True,
+            cert: str | tuple[str, str] | None = None, proxies: dict[str, str] | None = None,
+        ) -> Response:
+            """Every request gets the connect and read timeouts, whatever the SDK passed."""
+            bounded = (min(settings.stall_timeout, 10.0), settings.stall_timeout)
+            return super().send(request, stream=stream, timeout=bounded, verify=verify, cert=cert, proxies=proxies)
 
     env = KaggleEnv.PROD
     with _endpoint_lock:

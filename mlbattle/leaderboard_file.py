@@ -206,7 +206,7 @@ class Inflating(io.RawIOBase):
         self._max_bytes = max_bytes
         self._inflater = isal_zlib.decompressobj(-15) if info.compress_type == _DEFLATED else None
         self._fed = 0  # compressed bytes handed to the inflater (or, stored, bytes handed out)
-        self._tail = b""  # what the inflater took but has not turned into output yet
+        self._tail: bytes | memoryview = b""  # what the inflater took but has not turned into output yet
         self._produced = 0
         self._crc = 0
 
@@ -244,14 +244,16 @@ class Inflating(io.RawIOBase):
     def _inflate(self, wanted: int) -> bytes:
         """Once all input is fed, the inflater may still hold output that a smaller read left behind (ISA-L
         takes in the last bytes whole): it is drained with empty input until nothing more comes out."""
+        inflater = self._inflater
+        assert inflater is not None  # read() inflates only a deflated member
         parts: list[bytes] = []
-        while wanted > 0 and not self._inflater.eof:
+        while wanted > 0 and not inflater.eof:
             if not self._tail and self._fed < len(self._view):
                 self._tail = self._view[self._fed:self._fed + _FEED_BYTES]
                 self._fed += len(self._tail)
             fed = len(self._tail)
-            out = self._inflater.decompress(self._tail, wanted)
-            self._tail = self._inflater.unconsumed_tail
+            out = inflater.decompress(self._tail, wanted)
+            self._tail = inflater.unconsumed_tail
             if not out and len(self._tail) == fed:
                 break  # nothing taken, nothing given: the input ran out first, and `finish` says so
             parts.append(out)
@@ -264,7 +266,8 @@ def _corrupt_zip_refused() -> Iterator[None]:
     """What the zip's directory, headers or compressed bytes fail with, as one refusal naming the cause."""
     try:
         yield
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, struct.error, isal_zlib.error) as exc:
+    # isal's stub declares `error` an Exception instance; it is the class IsalError
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, struct.error, isal_zlib.error) as exc:  # type: ignore[misc]
         raise LeaderboardFileError(f"the zip is corrupt: {' '.join(str(exc).split())[:120]}") from None
 
 

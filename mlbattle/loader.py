@@ -80,8 +80,9 @@ def load(
     `parsed` is the download parsed before the connection was opened; without it the load parses here.
     """
     previous = con.execute(queries.LOADED_STATE, [run.slug]).fetchone()
+    loaded_hash, loaded_kind = previous if previous else (None, None)
     content_hash = download.content_hash
-    if previous and previous[0] == content_hash:
+    if previous and loaded_hash == content_hash:
         return _unchanged(con, run, finished, content_hash)
     parsed = parsed or parse_download(download)
     csv_file, staged = parsed.csv_file, parsed.board
@@ -91,17 +92,17 @@ def load(
     rows = staged.num_rows
     direction = parse.direction(staged) or direction_from_metric(metric)
     # Members come from another column in the older layout: a switch of layout rewrites every row.
-    rewrite_all = previous is None or previous[1] != csv_file.kind
+    rewrite_all = previous is None or loaded_kind != csv_file.kind
     key = (store, run.slug)
-    held = None if rewrite_all else BOARDS.get(key, previous[0])
+    held = None if rewrite_all else BOARDS.get(key, loaded_hash)
     positions, arrived, replaced = _compare(con, run.slug, staged, held.board if held else None, rewrite_all)
-    if not rewrite_all and previous[0] is not None and not len(positions) and not replaced.num_rows:
+    if not rewrite_all and loaded_hash is not None and not len(positions) and not replaced.num_rows:
         con.unregister("arrived")
         return _same_rows(con, run, finished, content_hash, note, key, held)
     kept = diff.kept_sharing_keys(staged, positions, arrived, replaced)
     created, updated, removed = diff.change_counts(arrived, replaced, kept)
     regroup = diff.members_to_rewrite(arrived, replaced, rows)
-    outcome = "created" if previous is None or previous[0] is None else "updated"
+    outcome = "created" if loaded_hash is None else "updated"
     members = queries.INSERT_CHANGED_MEMBERS_FROM_COLUMN if csv_file.has_members else (
         queries.INSERT_CHANGED_MEMBERS_FROM_TEAM_NAME)
     BOARDS.forget(key)  # from here until the commit, the store may hold either board
@@ -112,6 +113,7 @@ def load(
             con.execute(queries.DELETE_CHANGED_MEMBERS, [run.slug, rows])
             con.execute(members, [run.slug])
         participants = con.execute(queries.PARTICIPANTS_FINGERPRINT).fetchone()
+        assert participants is not None  # an aggregate: always one row
         if held and not regroup and held.participants == participants:
             matched = held.matched  # the same member rows against the same participants
         else:
@@ -130,7 +132,9 @@ def load(
 
 def _unchanged(con: duckdb.DuckDBPyConnection, run: Run, finished: datetime, content_hash: str,
                note: str | None = None) -> LoadResult:
-    matched = con.execute(queries.MATCHED_COUNT, [run.slug]).fetchone()[0]
+    row = con.execute(queries.MATCHED_COUNT, [run.slug]).fetchone()
+    assert row is not None  # a count: always one row
+    matched = row[0]
     result = LoadResult("unchanged", rows=None, matched=matched, note=note)
     record_run(con, run, result, finished, content_hash)
     return result

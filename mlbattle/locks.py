@@ -10,10 +10,14 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock, Timeout
 
 from .settings import Settings
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 class LockTimeout(RuntimeError):
@@ -50,8 +54,13 @@ def _advisory(url: str, name: str, timeout: float) -> Iterator[None]:
 
     deadline = time.monotonic() + timeout
     with psycopg.connect(url, autocommit=True, connect_timeout=10) as con:
-        while not con.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [f"mlbattle:{name}"]).fetchone()[0]:
+        while not _try_advisory(con, name):
             if time.monotonic() >= deadline:
                 raise LockTimeout(f"{name} is held by another process")
             time.sleep(0.1)
         yield
+
+
+def _try_advisory(con: psycopg.Connection[Any], name: str) -> bool:
+    row = con.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [f"mlbattle:{name}"]).fetchone()
+    return bool(row and row[0])

@@ -80,7 +80,9 @@ class Page:
 
 def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
     """Changes whenever anything a page shows could have changed; keys the cached reads."""
-    return tuple(con.execute(queries.APP_DATA_VERSION).fetchone())
+    row = con.execute(queries.APP_DATA_VERSION).fetchone()
+    assert row is not None  # a row of aggregates: always one
+    return tuple(row)
 
 
 def competition_version(con: duckdb.DuckDBPyConnection, slug: str) -> tuple | None:

@@ -219,7 +219,8 @@ def _lookup(setting: Setting, env: Mapping[str, str], secrets: Mapping[str, Any]
 
 def _kaggle_credentials(env: Mapping[str, str], secrets: Mapping[str, Any], home: Path) -> KaggleCredentials:
     """Look where the `kaggle` package looks, in its order, plus Streamlit secrets (`[kaggle]` or top level)."""
-    section = secrets.get("kaggle") if isinstance(secrets.get("kaggle"), Mapping) else {}
+    kaggle = secrets.get("kaggle")
+    section: Mapping[str, Any] = kaggle if isinstance(kaggle, Mapping) else {}
     token = env.get("KAGGLE_API_TOKEN") or secrets.get("KAGGLE_API_TOKEN") or section.get("api_token")
     if token:
         if Path(str(token)).is_file():

@@ -231,9 +231,10 @@ def _scoring(item: Mapping[str, Any], source: str, where: str) -> tuple[float, f
         return None
     if any(value is None for value in values):
         raise _fail(source, where, "set worst, best and points together, or none of them")
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values):
+    numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)]
+    if len(numbers) < len(values):
         raise _fail(source, where, "worst, best and points must be numbers")
-    worst, best, points = (float(v) for v in values)
+    worst, best, points = (float(v) for v in numbers)
     if worst == best:
         raise _fail(source, where, "worst and best must differ")
     if points <= 0:

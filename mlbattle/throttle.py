@@ -74,13 +74,14 @@ class Limits:
         self.windows = windows
 
     def wait(self, keys: dict[str, str | None], now: float) -> float:
-        return max((window.wait(keys[name], now) for name, window in self.windows.items()
-                    if keys.get(name) is not None), default=0.0)
+        return max((window.wait(key, now) for name, window in self.windows.items()
+                    if (key := keys.get(name)) is not None), default=0.0)
 
     def record(self, keys: dict[str, str | None], now: float) -> None:
         for name, window in self.windows.items():
-            if keys.get(name) is not None:
-                window.record(keys[name], now)
+            key = keys.get(name)
+            if key is not None:
+                window.record(key, now)
 
 
 def registrations() -> Limits:

@@ -22,6 +22,7 @@ if event is None:
     for item in known:
         web.pick(item["title"], key=f"pick-{item['slug']}", event=item["slug"])
     st.stop()
+assert result is not None  # read above for every event found
 
 refreshing = [c["slug"] for c in competitions if web.refresh_on_view(cfg, c)]
 

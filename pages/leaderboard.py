@@ -63,7 +63,7 @@ with web.source(cfg) as data:
     view_column, search_column, low_column, high_column, size_column = st.columns([2.2, 2.4, 1, 1, 1])
     view = view_column.segmented_control(
         "Show", list(reads.VIEWS), default="participants", required=True, key="view", bind="query-params",
-        format_func={"participants": "Participants", "all": "All Kaggle teams"}.get,
+        format_func={"participants": "Participants", "all": "All Kaggle teams"}.__getitem__,
     )
     search = search_column.text_input("Search", key="q", max_chars=100, bind="query-params",
                                       placeholder="team, participant or Kaggle username")

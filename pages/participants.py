@@ -51,6 +51,7 @@ with mine:
         if person is None:
             st.warning(f"{web.md(lookup)} is not registered. Register on the first tab.")
         else:
+            assert results is not None and snapshots is not None  # read above for every person found
             st.subheader(web.md(f"{person['display_name']} ({person['kaggle_username']})"), anchor=False)
             if results.empty:
                 st.info("You are not on any competition's newest leaderboard download yet. If you have "

@@ -5,6 +5,7 @@ Every action handler starts with `web.require_admin(cfg)` (a test parses this fi
 
 from __future__ import annotations
 
+import duckdb
 import streamlit as st
 
 from mlbattle import backup, db, setup_file, web
@@ -34,7 +35,7 @@ def show(ctx: Admin) -> None:
     if restore_now:
         web.require_admin(cfg)
 
-        def _restore(con: object) -> dict[str, int]:
+        def _restore(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             if restore_file is None:
                 raise ValueError("choose a backup zip first")
             web.confirmed(restore_sure, "Yes, replace everything")

@@ -5,6 +5,7 @@ Every action handler starts with `web.require_admin(cfg)` (a test parses this fi
 
 from __future__ import annotations
 
+import duckdb
 import streamlit as st
 
 from mlbattle import db, reads, registry, web
@@ -58,7 +59,7 @@ def show(ctx: Admin) -> None:
     if remove_person:
         web.require_admin(cfg)
 
-        def _remove(con: object) -> None:
+        def _remove(con: duckdb.DuckDBPyConnection) -> None:
             web.confirmed(sure, "Yes, remove")
             registry.remove_participant(con, leaving or "")
 
