@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Self
 
 from mlbattle.settings import PROJECT_DIR
 
@@ -42,7 +43,7 @@ class AppServer:
         self._env = env
         self._cwd = folder / f"{name}-cwd"
 
-    def __enter__(self) -> AppServer:
+    def __enter__(self) -> Self:
         (self._cwd / ".streamlit").mkdir(parents=True, exist_ok=True)
         shutil.copy(PROJECT_DIR / ".streamlit" / "config.toml", self._cwd / ".streamlit" / "config.toml")
         command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_DIR / "app.py"),
@@ -63,10 +64,12 @@ class AppServer:
         self.stop()
 
     def _wait_healthy(self) -> None:
+        process = self.process
+        assert process is not None  # started just before
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {self.process.returncode}:\n{self.log()[-4000:]}")
+            if process.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {process.returncode}:\n{self.log()[-4000:]}")
             try:
                 with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as answer:
                     if answer.read().decode().strip() == "ok":

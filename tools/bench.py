@@ -274,15 +274,18 @@ def _old_loop_beside(folder: Path, participants: int, wanted: bool) -> Iterator[
                str(participants)]
     with subprocess.Popen(command, env=_child_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                           text=True) as worker:
-        def run(zip_path: Path) -> float:
-            worker.stdin.write(f"{zip_path}\n")
-            worker.stdin.flush()
-            return float(worker.stdout.readline())
+        stdin, stdout = worker.stdin, worker.stdout
+        assert stdin is not None and stdout is not None  # both piped above
 
-        if worker.stdout.readline().strip() != "ready":
+        def run(zip_path: Path) -> float:
+            stdin.write(f"{zip_path}\n")
+            stdin.flush()
+            return float(stdout.readline())
+
+        if stdout.readline().strip() != "ready":
             raise RuntimeError("the old row loop's process did not start")
         yield run
-        worker.stdin.close()
+        stdin.close()
         if worker.wait() != 0:
             raise RuntimeError("the old row loop's process failed")
 
@@ -293,6 +296,7 @@ def old_estimate(teams: int, measured: Sequence[SizeResult]) -> float | None:
     if not done:
         return None
     largest = max(done, key=lambda r: r.teams)
+    assert largest.old is not None  # kept above only when measured
     return largest.old.seconds / largest.sync.rows * (teams + 2)
 
 
@@ -310,7 +314,7 @@ def run_size(teams: int, work: Path, participants: int, runs: int, measured: Seq
     estimated = guess is not None and guess * (runs + 1) > OLD_BUDGET_SECONDS
     log.info("%s teams: timing the sync%s", f"{teams:,}", "" if estimated else " and the old row loop in turns")
     stats = (measure_sync_in_child if in_child else measure_sync)(folder, participants, runs, not estimated)
-    old = OldStats(guess, estimated=True) if estimated else OldStats(statistics.median(stats.old_s), estimated=False)
+    old = OldStats(guess, estimated=True) if estimated and guess is not None else OldStats(statistics.median(stats.old_s), estimated=False)
     shutil.rmtree(folder)
     return SizeResult(teams, stats, old)
 
@@ -416,7 +420,7 @@ def markdown_table(results: Sequence[SizeResult]) -> str:
     lines = ["| " + " | ".join(TABLE_HEADER) + " |", "|" + "|".join("---:" for _ in TABLE_HEADER[:-1]) + "|---|"]
     for r in results:
         old = "-" if r.old is None else ("est. " if r.old.estimated else "") + _ms(r.old.seconds)
-        ratio = "-" if r.ratio is None else ("est. " if r.old.estimated else "") + f"{r.ratio:,.1f}x"
+        ratio = "-" if r.ratio is None or r.old is None else ("est. " if r.old.estimated else "") + f"{r.ratio:,.1f}x"
         from_zip = (f"{_ms(r.from_zip_median)} (min {_ms(min(r.sync.from_zip_s))}, max {_ms(max(r.sync.from_zip_s))},"
                     f" n={len(r.sync.from_zip_s)})")
         cells = (

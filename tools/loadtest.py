@@ -159,8 +159,8 @@ def copying_fetch(board_folder: Path, toggle: bool, handed: list[tuple[str, int]
 
     def fetch(slug: str, folder: Path) -> Path:
         marker = board_folder / "current"
-        name, count = marker.read_text().split()
-        count = int(count)
+        name, held = marker.read_text().split()
+        count = int(held)
         if toggle:
             name, count = _other(name), count + 1
             marker.write_text(f"{name} {count}")
@@ -230,8 +230,13 @@ class AppServer(app_server.AppServer):
         """Tracebacks and errors the server logged (one line each)."""
         return [line for line in self.log().splitlines() if "Traceback" in line or " ERROR " in line]
 
+    @property
+    def pid(self) -> int:
+        assert self.process is not None  # only used inside the `with` block that started it
+        return self.process.pid
+
     def rss_mb(self) -> float:
-        return tree_rss_mb(self.process.pid)
+        return tree_rss_mb(self.pid)
 
     def cache_memory(self) -> dict[str, float]:
         """MB per cache as Streamlit counts it (st.cache_data, st.cache_resource, session state, media)."""
@@ -240,12 +245,13 @@ class AppServer(app_server.AppServer):
 
 
 def parse_cache_memory(text: str) -> dict[str, float]:
-    found: Counter[str] = Counter()
+    found: dict[str, float] = {}
     for line in text.splitlines():
         match = re.match(r'cache_memory_bytes\{cache_type="([^"]*)",cache="([^"]*)"\} (\S+)', line)
         if match:
-            found[f"{match[1]}: {match[2]}"] += float(match[3]) / 1e6
-    return dict(found.most_common())
+            key = f"{match[1]}: {match[2]}"
+            found[key] = found.get(key, 0.0) + float(match[3]) / 1e6
+    return dict(sorted(found.items(), key=lambda item: item[1], reverse=True))  # largest first
 
 
 def _tree_total(pid: int, measure: Any) -> float:
@@ -373,8 +379,9 @@ async def run_page(ws: Any, query: str, title: str, timeout: float = RUN_TIMEOUT
 
 def connect(url: str) -> Any:
     from websockets.asyncio.client import connect as ws_connect
+    from websockets.typing import Subprotocol
 
-    return ws_connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=30, close_timeout=5)
+    return ws_connect(url, subprotocols=[Subprotocol("streamlit")], max_size=None, open_timeout=30, close_timeout=5)
 
 
 @dataclass
@@ -551,6 +558,7 @@ def check_rows(fixture: Fixture, syncs: Sequence[dict]) -> list[RowsCheck]:
             loaded = [s["file"] for s in mine if s["outcome"] in ("created", "updated", "unchanged")]
             last = loaded[-1] if loaded else "a"
             record = reads.competition(con, board.slug)
+            assert record is not None  # every synced board was registered by prepare()
             total = reads.leaderboard_page(con, board.slug, reads.LeaderboardFilter("all"), 1, 0).total
             runs = reads.recent_runs(con, board.slug, limit=1_000_000)
             runs = runs[runs["trigger"] == SYNC_TRIGGER]
@@ -624,11 +632,11 @@ def load_run(server: AppServer, fixture: Fixture, plan: Plan, think: float = 0.0
              plan.sync_workers)
     workers = start_sync_workers(fixture, plan)
     began = time.monotonic()
-    cpu_before, client_before = tree_cpu_seconds(server.process.pid), time.process_time()
-    with RssSampler(server.process.pid) as sampler:
+    cpu_before, client_before = tree_cpu_seconds(server.pid), time.process_time()
+    with RssSampler(server.pid) as sampler:
         logs = asyncio.run(many_viewers(server.ws_url, board, plan.viewers, plan.seconds, think))
         elapsed = time.monotonic() - began
-        server_cpu = tree_cpu_seconds(server.process.pid) - cpu_before
+        server_cpu = tree_cpu_seconds(server.pid) - cpu_before
         client_cpu = time.process_time() - client_before
         syncs, problems = collect_sync_workers(workers, timeout=plan.seconds + 180)
     caches = server.cache_memory()
@@ -671,7 +679,7 @@ def memory_run(server: AppServer, fixture: Fixture, plan: Plan) -> MemoryResult:
     rss_idle = server.rss_mb()
     log.info("memory: %d sessions each opening %d leaderboards of %s teams", plan.sessions, len(boards),
              f"{plan.teams:,}")
-    with RssSampler(server.process.pid) as sampler:
+    with RssSampler(server.pid) as sampler:
         logs, open_rss = asyncio.run(open_sessions(server, boards, plan.sessions))
     runs = [run for found in logs for run in found.runs]
     return MemoryResult(plan.sessions, len(boards), plan.teams, len(runs), sum(run.title_seen for run in runs),
