@@ -19,7 +19,8 @@ from tools.app_server import AppServer
 
 ROOT = Path(__file__).resolve().parents[2]
 # Screenshots go to a temporary folder (a test run leaves nothing in the tree); set MLBATTLE_SCREENSHOTS to
-# keep them somewhere else, e.g. `MLBATTLE_SCREENSHOTS=docs python -m pytest tests/test_browser.py`.
+# keep them somewhere else: `MLBATTLE_SCREENSHOTS=docs/img python -m pytest tests/test_browser.py` refreshes
+# the ones the README and docs/ show.
 ARTIFACTS = Path(os.environ.get("MLBATTLE_SCREENSHOTS") or Path(tempfile.gettempdir()) / "mlbattle-screenshots")
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
