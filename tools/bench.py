@@ -1,4 +1,4 @@
-"""`python -m tools.bench`: the sync's speed and memory against issue 3's targets and the old row loop.
+"""`python -m tools.bench`: the sync's speed and memory against its targets and the old row loop.
 
 For each size a leaderboard of that many teams (plus two benchmark rows) with 2,000 registered participants
 on it is written as Kaggle's zip, twice with different content. A fresh process registers the participants,
@@ -173,7 +173,7 @@ def measure_sync(folder: Path, participants: int, runs: int, with_old: bool = Fa
     from mlbattle.board_cache import BOARDS
 
     def timed(zip_path: Path, expected: str) -> tuple[float, float, int]:
-        """The whole `sync.sync` call, and the part after the fetch handed over the zip (issue 3's measure)."""
+        """The whole `sync.sync` call, and the part after the fetch handed over the zip (what the targets measure)."""
         copy = _copy_from(zip_path)
         handed_over: list[float] = []
 
@@ -416,7 +416,7 @@ TABLE_HEADER = ("Teams", "Zip", "Zip → committed (median)", "Same, board not h
 
 
 def markdown_table(results: Sequence[SizeResult]) -> str:
-    """Issue 3's table, ready to paste into the README."""
+    """The table, ready to paste into docs/performance.md."""
     lines = ["| " + " | ".join(TABLE_HEADER) + " |", "|" + "|".join("---:" for _ in TABLE_HEADER[:-1]) + "|---|"]
     for r in results:
         old = "-" if r.old is None else ("est. " if r.old.estimated else "") + _ms(r.old.seconds)

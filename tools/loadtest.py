@@ -1,4 +1,4 @@
-"""`python -m tools.loadtest`: issues 4 and 5 measured on the real app, over loopback only.
+"""`python -m tools.loadtest`: the app under load, its memory and its page times, on the real app over loopback.
 
 A temporary folder gets a DuckDB database with registered participants and competitions of synthetic
 leaderboards, each loaded through the real `sync.sync` (the fetch copies a prepared Kaggle zip). Then:
