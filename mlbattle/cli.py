@@ -158,6 +158,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     from . import export, kaggle_client, queries
+    from .text import plain
 
     slug = kaggle_client.competition_slug(args.competition)
     with _connect() as con:
@@ -172,7 +173,8 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         return 0
     for row in rows:
         platform_rank, kaggle_rank, participant, username, team, score, count, _ = row
-        print(f"{platform_rank or '-':>4} {kaggle_rank:>6}  {(participant or '-')[:30]:<30} {(team or '')[:30]:<30} "
+        print(f"{platform_rank or '-':>4} {kaggle_rank:>6}  {plain(participant or '-')[:30]:<30} "
+              f"{plain(team or '')[:30]:<30} "
               f"{'' if score is None else score}")
     if not rows:
         print("no registered participant is on this leaderboard yet")
@@ -260,7 +262,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR, format="%(levelname)s %(message)s")
+    # Without -v nothing but the command's own lines: a crash logged with its traceback (a sync's, say)
+    # would break the promise that every failure is one line.
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.CRITICAL,
+                        format="%(levelname)s %(message)s")
+    from . import redact
+
+    redact.install_logging_filter()
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)
@@ -275,5 +283,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text[:400] or type(exc).__name__
+    from . import redact
+
+    return redact.one_line(exc) or type(exc).__name__

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 
 import duckdb
 
-from . import queries
+from . import export, queries
 from .db import transaction
 
 EVENT_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
@@ -243,7 +243,7 @@ def parse_participants(text: str) -> list[tuple[str, str | None]]:
                 continue
             username = row[user_col] if user_col < len(row) else ""
             name = row[name_col] if name_col is not None and name_col < len(row) else None
-            rows.append((username, name))
+            rows.append((username, None if name is None else export.unneutralised(name)))
         return rows
     if len(header) > 1 or "," in lines[0]:
         raise ValueError(

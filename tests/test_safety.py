@@ -1,0 +1,232 @@
+"""Safety on a public page: secrets masked everywhere, spreadsheet-safe exports, a damaged file named at
+once, names shown as text, no litter. Real files, the real CLI in a subprocess, pages under AppTest."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import logging
+import os
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+from streamlit import config as streamlit_config
+
+from mlbattle import db, export, redact, registry, scratch, setup_file, sync, text
+from mlbattle import settings as settings_module
+from mlbattle.registry import CompetitionFacts
+from tests.support.boards import zip_of
+from tests.support.cli_support import ROOT, fails, ok
+
+HOSTILE_CELLS = ["x\r=cmd|' /C calc'!A0", "a\n=1+1", "\t=2", "@SUM(A1)", "+1", "-1", "=HYPERLINK(\"x\")",
+                 "\r@cmd", 'quote " and , comma']
+SLUG = "hostile-cup"
+
+
+# ---------------------------------------------------------------- secrets
+
+
+def test_every_secret_setting_and_any_url_password_are_masked(settings):
+    cfg = dataclasses.replace(settings, admin_password="organiser-pass", motherduck_token="md-token-123",
+                              db="postgresql://app:db%40pass@db.example.com:5432/prod",
+                              kaggle=settings_module.KaggleCredentials("me", "kaggle-key-9"))
+    leaked = ("organiser-pass md-token-123 db@pass db%40pass kaggle-key-9 "
+              "postgres://other:hunter22@h/x password=sesame99 on postgresql://app:db%40pass@db.example.com/prod")
+    shown = redact.redact(leaked, cfg)
+    for secret in ("organiser-pass", "md-token-123", "db@pass", "db%40pass", "kaggle-key-9", "hunter22", "sesame99"):
+        assert secret not in shown
+    assert "postgres://other:***@h/x" in shown and "postgresql://app:***@db.example.com/prod" in shown
+
+
+def test_a_setting_declared_secret_is_masked_without_more_code(settings, monkeypatch):
+    row = settings_module.Setting("webhook_url", "MLBATTLE_TEST_WEBHOOK", None, settings_module._as_text, "x",
+                                  secret=True)
+    monkeypatch.setattr(settings_module, "SETTINGS", (*settings_module.SETTINGS, row))
+    cfg = dataclasses.replace(settings)
+    object.__setattr__(cfg, "webhook_url", "https://hooks.example.com/T000/B000/abcdef")
+    assert "abcdef" not in redact.redact("posting to https://hooks.example.com/T000/B000/abcdef failed", cfg)
+
+
+def test_loaded_settings_are_masked_in_log_lines_and_their_tracebacks(tmp_path):
+    settings_module.load(env={"HOME": str(tmp_path), "MLBATTLE_ADMIN_PASSWORD": "log-leak-pass"}, secrets={},
+                         declared={})
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger = logging.getLogger("mlbattle.test-redaction")
+    logger.addHandler(handler)
+    try:
+        redact.install_logging_filter()
+        logger.error("password is %s", "log-leak-pass")
+        try:
+            raise RuntimeError("connect to postgresql://u:tb-secret@h/db failed with log-leak-pass")
+        except RuntimeError:
+            logger.exception("crashed")
+    finally:
+        logger.removeHandler(handler)
+    assert "log-leak-pass" not in stream.getvalue() and "tb-secret" not in stream.getvalue()
+    assert "password is ***" in stream.getvalue() and "Traceback" in stream.getvalue()
+
+
+def test_a_failed_sync_stores_and_prints_its_reason_without_the_secret(settings):
+    with db.connect(settings) as con:
+        registry.add_competition(con, CompetitionFacts(SLUG, "Hostile"))
+
+    def leaking_fetch(slug: str, folder: Path) -> Path:
+        raise OSError("could not reach postgresql://kaggle:fetch-secret@10.0.0.1/x")
+
+    result = sync.sync(SLUG, settings, fetch=leaking_fetch)
+    assert result.outcome == "failed" and "fetch-secret" not in result.summary()
+    with db.connect(settings) as con:
+        stored = con.execute("SELECT error FROM sync_runs").fetchone()[0]
+    assert "fetch-secret" not in stored and "postgresql://kaggle:***@10.0.0.1/x" in stored
+
+
+def test_streamlit_shows_visitors_no_error_details_and_no_toolbar_download():
+    options = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["client"]
+    assert options["showErrorDetails"] == "none" and options["disableDataExport"] is True
+    accepted = {option.value for option in streamlit_config.ShowErrorDetailsConfigOptions}
+    assert options["showErrorDetails"] in accepted
+    assert "client.disableDataExport" in streamlit_config._config_options_template
+
+
+# ---------------------------------------------------------------- exports
+
+
+def test_hostile_cells_read_back_as_one_row_each_and_never_start_with_a_formula():
+    written = export.to_csv(["name", "score"], [[cell, 1.5] for cell in HOSTILE_CELLS])
+    rows = list(csv.reader(io.StringIO(written, newline="")))
+    assert len(rows) == len(HOSTILE_CELLS) + 1
+    for original, (cell, score) in zip(HOSTILE_CELLS, rows[1:]):
+        assert score == "1.5"
+        assert not cell.startswith(export.FORMULA_START)
+        assert cell.lstrip("'") == original or cell == original
+    assert '"x\r=cmd|\' /C calc\'!A0"' in written and '"a\n=1+1"' in written  # line breaks stay in quotes
+
+
+def hostile_board(settings, local_fetch) -> None:
+    rows = [(1, HOSTILE_CELLS[0], 0.9, "ann"), (2, HOSTILE_CELLS[1], 0.8, "bob"), (3, "plain", 0.7, "cy")]
+    with db.connect(settings) as con:
+        registry.add_competition(con, CompetitionFacts(SLUG, "Hostile"))
+        registry.add_participant(con, "ann", "-Ann")
+        registry.add_participant(con, "bob", "@Bob")
+        registry.add_participant(con, "cy", "=Cy")
+    assert sync.sync(SLUG, settings, fetch=local_fetch({SLUG: zip_of(SLUG, rows)})).outcome == "created"
+
+
+def test_the_cli_csv_and_the_page_download_are_spreadsheet_safe(settings, local_fetch, app_env):
+    from mlbattle import reads
+
+    hostile_board(settings, local_fetch)
+    with db.connect(settings) as con:
+        page_csv = reads.leaderboard_csv(con, SLUG, reads.LeaderboardFilter("all"))
+    cli_csv = ok(app_env, "leaderboard", SLUG, "--csv", "--all-teams").stdout
+    for written in (page_csv, cli_csv):
+        table = list(csv.DictReader(io.StringIO(written, newline="")))
+        assert len(table) == 3
+        for row in table:
+            for value in row.values():
+                assert not (value or "").startswith(export.FORMULA_START)
+        # quoted and whole (the subprocess's text mode reads CR as LF)
+        assert {row["team_name"].replace("\r", "\n") for row in table} == {
+            HOSTILE_CELLS[0].replace("\r", "\n"), HOSTILE_CELLS[1], "plain"}
+
+
+def test_the_setup_export_is_spreadsheet_safe_and_reads_back_the_same_names(settings, local_fetch):
+    hostile_board(settings, local_fetch)
+    with db.connect(settings) as con:
+        _, people = setup_file.export_setup(con)
+    table = list(csv.DictReader(io.StringIO(people, newline="")))
+    assert {row["name"] for row in table} == {"'-Ann", "'@Bob", "'=Cy"}
+    assert {name for _, name in registry.parse_participants(people)} == {"-Ann", "@Bob", "=Cy"}
+
+
+# ---------------------------------------------------------------- a damaged file
+
+
+def damaged_copy(settings, tmp_path: Path, where: str) -> settings_module.Settings:
+    with db.connect(settings) as con:
+        registry.add_participant(con, "ann", "Ann")
+        con.execute("CREATE TABLE filler AS SELECT range AS x, 'row ' || range AS y FROM range(50000)")
+    data = bytearray(Path(settings.db).read_bytes())
+    if where == "header":
+        data[64:320] = b"\xff" * 256
+    else:  # every block after the three header blocks: whatever a query reads first is damaged
+        for offset in range(3 * 4096 + 64, len(data) - 256, db.BLOCK_SIZE):
+            data[offset:offset + 256] = b"\xff" * 256
+    damaged = tmp_path / f"damaged-{where}.duckdb"
+    damaged.write_bytes(bytes(data))
+    return dataclasses.replace(settings, db=str(damaged), db_busy_timeout=30.0)
+
+
+@pytest.mark.parametrize("where", ["header", "data"])
+def test_a_damaged_file_is_named_at_once_and_never_called_busy(settings, tmp_path, where):
+    damaged = damaged_copy(settings, tmp_path, where)
+    before = Path(damaged.db).read_bytes()
+    started = time.monotonic()
+    with pytest.raises(db.DatabaseDamaged, match=r"the database file is damaged: restore a backup \(.*damaged-"):
+        with db.connect(damaged) as con:
+            con.execute("SELECT count(*) FROM participants").fetchall()
+            con.execute("SELECT sum(x) FROM filler").fetchall()
+    assert time.monotonic() - started < 10  # not the 30 s a lock conflict waits
+    assert Path(damaged.db).read_bytes() == before
+
+
+def test_the_cli_names_a_damaged_file_in_one_line(settings, tmp_path, app_env):
+    damaged = damaged_copy(settings, tmp_path, "header")
+    done = fails({**app_env, "MLBATTLE_DB": damaged.db, "MLBATTLE_DB_BUSY_TIMEOUT": "30"}, "participants", "add", "x")
+    assert done.stderr.strip() == f"error: the database file is damaged: restore a backup ({damaged.db})"
+
+
+def test_a_lock_conflict_is_still_told_from_damage():
+    import duckdb
+
+    conflict = duckdb.IOException('IO Error: Could not set lock on file "x.duckdb": Conflicting lock is held')
+    damage = duckdb.IOException("IO Error: Corrupt database file: computed checksum 1 does not match stored "
+                                "checksum 2 in block at location 0")
+    assert db._is_lock_conflict(conflict) and not db.is_damage(conflict)
+    assert db.is_damage(damage) and not db._is_lock_conflict(damage)
+
+
+# ---------------------------------------------------------------- names are text
+
+
+def test_bare_urls_and_emails_are_not_left_for_markdown_to_link():
+    for name in ("see https://evil.example/x", "www.evil.example", "me@evil.example", "HTTP://X.Y"):
+        shown = text.md(name)
+        assert "://" not in shown and "www." not in shown.lower() and "@" not in shown
+
+
+def test_bidi_overrides_and_zero_width_characters_are_dropped_from_shown_names():
+    assert text.md("ann\u202egnp.exe\u200b\u2066") == "anngnp\\.exe"
+
+
+def test_the_plain_text_leaderboard_escapes_terminal_sequences(settings, local_fetch, app_env):
+    with db.connect(settings) as con:
+        registry.add_competition(con, CompetitionFacts(SLUG, "Hostile"))
+        registry.add_participant(con, "ann", "Ann")
+    rows = [(1, "\x1b[2J\x1b[31mowned\x07", 0.9, "ann")]
+    assert sync.sync(SLUG, settings, fetch=local_fetch({SLUG: zip_of(SLUG, rows)})).outcome == "created"
+    out = ok(app_env, "leaderboard", SLUG).stdout
+    assert "\x1b" not in out and "\x07" not in out and "\\x1b[2J\\x1b[31mowned\\x07" in out
+
+
+# ---------------------------------------------------------------- no litter
+
+
+def test_a_killed_syncs_folder_is_swept_but_a_live_one_is_kept(settings, local_fetch):
+    root = settings.scratch_folder()
+    killed, live = root / "sync-killed", root / "restore-live"
+    for folder in (killed, live):
+        folder.mkdir()
+        (folder / "part.zip").write_bytes(b"x" * 1000)
+    old = time.time() - scratch.stale_after(settings) - 60
+    for path in (killed / "part.zip", killed):
+        os.utime(path, (old, old))
+    os.utime(live, (old, old))  # an old folder whose download is still being written
+    with db.connect(settings) as con:
+        registry.add_competition(con, CompetitionFacts(SLUG, "Hostile"))
+    sync.sync(SLUG, settings, fetch=local_fetch({SLUG: zip_of(SLUG, [(1, "a", 0.5, "ann")])}))
+    assert not killed.exists() and live.exists()
