@@ -19,7 +19,7 @@ from mlbattle import db, export, redact, registry, scratch, setup_file, sync, te
 from mlbattle import settings as settings_module
 from mlbattle.registry import CompetitionFacts
 from tests.support.boards import zip_of
-from tests.support.cli_support import ROOT, fails, ok
+from tests.support.cli_support import ROOT, fails, ok, run
 
 HOSTILE_CELLS = ["x\r=cmd|' /C calc'!A0", "a\n=1+1", "\t=2", "@SUM(A1)", "+1", "-1", "=HYPERLINK(\"x\")",
                  "\r@cmd", 'quote " and , comma']
@@ -230,3 +230,63 @@ def test_a_killed_syncs_folder_is_swept_but_a_live_one_is_kept(settings, local_f
         registry.add_competition(con, CompetitionFacts(SLUG, "Hostile"))
     sync.sync(SLUG, settings, fetch=local_fetch({SLUG: zip_of(SLUG, [(1, "a", 0.5, "ann")])}))
     assert not killed.exists() and live.exists()
+
+
+# ---------------------------------------------------------------- the password of a database that is down
+
+
+def everything_drawn(at) -> str:
+    """Every element the page drew, as its protobuf text: labels, bodies, exceptions and tracebacks."""
+    parts = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            parts.append(str(proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(parts)
+
+
+def test_a_postgres_password_is_never_shown_when_the_server_is_down(app_env, monkeypatch, caplog):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.support.postgres_server import PasswordServer
+
+    password = "Pw-7f3c9e1d-never-shown"
+    server = PasswordServer(password)
+    try:
+        url = server.start()
+        env = {**app_env, "MLBATTLE_DB": url}
+        ok(env, "participants", "add", "ann")
+        ok(env, "events", "add", "night", "--title", "Night")
+        server.stop()
+        printed = []
+        for command in (["participants", "add", "bob"], ["leaderboard", "x"], ["sync", "--all"],
+                        ["-v", "competitions", "list"]):
+            done = run(env, *command) if command[0] == "-v" else fails(env, *command)  # -v: with the traceback
+            printed += [done.stdout, done.stderr]
+            assert done.returncode == 1
+            if command[0] != "-v":
+                assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert "postgresql://postgres:***@127.0.0.1" in "".join(printed)
+        monkeypatch.setenv("MLBATTLE_DB", url)
+        caplog.set_level(logging.INFO)
+        for page, params in (("home", {}), ("leaderboard", {"competition": "x"}), ("participants", {"user": "ann"}),
+                             ("event", {"event": "night"}), ("admin", {})):
+            at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=30)
+            for name, value in params.items():
+                at.query_params[name] = value
+            at.run()
+            assert not at.exception, page
+            drawn = everything_drawn(at)
+            printed.append(drawn)
+            if page != "admin":
+                assert "database is not reachable" in drawn, page
+        printed.append(caplog.text)
+        everything = "\n".join(printed)
+        assert password not in everything and password.lower() not in everything.lower()
+    finally:
+        server.remove()
