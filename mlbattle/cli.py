@@ -133,6 +133,33 @@ def cmd_participants_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_participants_approve(args: argparse.Namespace) -> int:
+    from . import registration
+
+    with _connect() as con:
+        username = registration.approve(con, args.username)
+    print(f"participant {username} approved")
+    return 0
+
+
+def cmd_participants_list(args: argparse.Namespace) -> int:
+    from . import export, registration
+    from .text import plain
+
+    with _connect() as con:
+        rows = registration.pending(con) if args.pending else registration.registrations(con)
+    columns = registration.PENDING_COLUMNS if args.pending else registration.REGISTERED_COLUMNS
+    if args.csv:
+        sys.stdout.write(export.to_csv(columns, rows))
+        return 0
+    for row in rows:
+        print("\t".join(plain("" if value is None else f"{value:%Y-%m-%d %H:%M}" if hasattr(value, "year")
+                               else value) for value in row))
+    if not rows:
+        print("nobody waits for approval" if args.pending else "nobody is registered yet")
+    return 0
+
+
 def cmd_sync(args: argparse.Namespace) -> int:
     from . import kaggle_client, sync
 
@@ -241,6 +268,13 @@ def build_parser() -> argparse.ArgumentParser:
     remove = people.add_parser("remove", help="unregister one participant")
     remove.add_argument("username")
     remove.set_defaults(run=cmd_participants_remove)
+    approve = people.add_parser("approve", help="approve a pending self-registration")
+    approve.add_argument("username")
+    approve.set_defaults(run=cmd_participants_approve)
+    listing = people.add_parser("list", help="participants with how and when each registered")
+    listing.add_argument("--pending", action="store_true", help="self-registrations waiting for approval")
+    listing.add_argument("--csv", action="store_true")
+    listing.set_defaults(run=cmd_participants_list)
 
     sync = commands.add_parser("sync", help="download and load leaderboards")
     sync.add_argument("slugs", nargs="*")

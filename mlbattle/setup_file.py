@@ -108,7 +108,7 @@ def _apply(settings: Settings, declared: Declared) -> str:
     with db.connect(settings) as con, db.transaction(con):
         for event in declared.events:
             _apply_event(con, event, event.slug in known_events)
-        added = registry.import_participants(con, declared.participants).added if declared.participants else 0
+        added = registry.import_participants(con, declared.participants, via="setup").added if declared.participants else 0
         for comp in fresh:
             registry.add_competition(con, facts[comp.slug], event=comp.event, status=comp.status or "ongoing",
                                      auto_sync=True if comp.auto_sync is None else comp.auto_sync)

@@ -8,6 +8,7 @@ import dataclasses
 import io
 import logging
 import os
+import re
 import time
 import tomllib
 from pathlib import Path
@@ -265,7 +266,7 @@ def test_a_postgres_password_is_never_shown_when_the_server_is_down(app_env, mon
         server.stop()
         printed = []
         for command in (["participants", "add", "bob"], ["leaderboard", "x"], ["sync", "--all"],
-                        ["-v", "competitions", "list"]):
+                        ["participants", "list"], ["-v", "competitions", "list"]):
             done = run(env, *command) if command[0] == "-v" else fails(env, *command)  # -v: with the traceback
             printed += [done.stdout, done.stderr]
             assert done.returncode == 1
@@ -290,3 +291,261 @@ def test_a_postgres_password_is_never_shown_when_the_server_is_down(app_env, mon
         assert password not in everything and password.lower() not in everything.lower()
     finally:
         server.remove()
+
+
+# ---------------------------------------------------------------- the organiser's login
+
+
+def test_the_app_wide_gate_allows_ten_checks_a_minute_once_ten_failed_within_ten_minutes():
+    from mlbattle.throttle import LoginGate
+
+    gate = LoginGate()
+    for second in range(9):
+        gate.checked(now=second * 50, right=False)  # nine failures spread over 7.5 minutes: no limit yet
+    assert gate.wait(now=451) == 0
+    gate.checked(now=451, right=False)  # the tenth failure within ten minutes turns the limit on
+    assert gate.wait(now=452) == 0  # two checks in the last minute (400 and 451)
+    for _ in range(8):
+        gate.checked(now=452, right=True)
+    assert gate.wait(now=453) == pytest.approx(7)  # ten this minute: the next waits for the one at 400 to age
+    assert gate.wait(now=460) == 0
+    assert gate.wait(now=1100) == 0  # the failures aged out of ten minutes: no limit at all
+
+
+@pytest.fixture
+def admin_app(settings, monkeypatch):
+    from mlbattle.web import auth
+
+    monkeypatch.setenv("MLBATTLE_ADMIN_PASSWORD", "right-password-1")
+    now = [1_000_000.0]
+    monkeypatch.setattr(auth, "clock", lambda: now[0])
+    return now
+
+
+def try_password(password: str):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "pages" / "admin.py"), default_timeout=30).run()
+    at.text_input(key="admin_password").input(password)
+    next(b for b in at.button if b.label == "Log in").click().run()
+    return at
+
+
+def test_new_sessions_cannot_outrun_the_app_wide_limit_and_the_organiser_gets_in_a_minute_later(admin_app):
+    for _ in range(10):  # a script opening a new session for every guess, with no client address
+        assert "Wrong password" in " ".join(e.value for e in try_password("guess").error)
+    refused = try_password("right-password-1")
+    assert "try again in" in " ".join(e.value for e in refused.error) and not refused.tabs
+    admin_app[0] += 61
+    assert try_password("right-password-1").tabs
+
+
+def test_a_shared_address_locks_the_organiser_out_for_a_minute_at_most(admin_app, monkeypatch):
+    from mlbattle import throttle
+    from mlbattle.web import auth
+
+    monkeypatch.setattr(auth, "_client_address", lambda: "203.0.113.50")
+    monkeypatch.setattr(auth, "_address_lockout", throttle.Lockout(auth.MAX_FAILURES, auth.ADDRESS_LOCKOUT_SECONDS))
+    for _ in range(auth.MAX_FAILURES):
+        try_password("guess")
+    assert not try_password("right-password-1").tabs
+    admin_app[0] += 60
+    assert try_password("right-password-1").tabs
+
+
+# ---------------------------------------------------------------- numbers
+
+
+def test_organisers_numbers_refuse_nan_and_infinity(settings, app_env):
+    with db.connect(settings) as con:
+        registry.add_competition(con, CompetitionFacts(SLUG, "Hostile"))
+        for worst, best, points in ((float("nan"), 1.0, 100.0), (0.0, float("inf"), 100.0), (0.0, 1.0, float("inf"))):
+            with pytest.raises(ValueError, match="finite"):
+                registry.set_scoring(con, SLUG, worst, best, points)
+    done = fails(app_env, "competitions", "set", SLUG, "--worst", "nan", "--best", "1", "--points", "100")
+    assert "finite" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_crafted_rank_filters_on_the_leaderboard_do_not_raise(settings, local_fetch):
+    from streamlit.testing.v1 import AppTest
+
+    hostile_board(settings, local_fetch)
+    for index, value in ((0, float("nan")), (1, float("inf")), (0, -float("inf")), (1, 10**12)):
+        at = AppTest.from_file(str(ROOT / "pages" / "leaderboard.py"), default_timeout=30)
+        at.query_params["competition"] = SLUG
+        at.run()
+        at.number_input[index].set_value(value).run()
+        assert not at.exception, (index, value)
+        assert at.dataframe
+
+
+# ---------------------------------------------------------------- registrations an organiser controls
+
+
+def register_page(monkeypatch, mode: str, code: str | None = None):
+    from streamlit.testing.v1 import AppTest
+
+    no_demo(monkeypatch)
+    monkeypatch.setenv("MLBATTLE_REGISTRATION", mode)
+    if code is None:
+        monkeypatch.delenv("MLBATTLE_JOIN_CODE", raising=False)
+    else:
+        monkeypatch.setenv("MLBATTLE_JOIN_CODE", code)
+    return AppTest.from_file(str(ROOT / "pages" / "participants.py"), default_timeout=30).run()
+
+
+def said(elements) -> str:
+    """What a kind of element said, Markdown escapes removed."""
+    return re.sub(r"\\(.)", r"\1", " ".join(str(element.value) for element in elements))
+
+
+def submit(at, username: str, name: str = "", code: str | None = None):
+    at.text_input(key="register_username").input(username)
+    at.text_input(key="register_name").input(name)
+    if code is not None:
+        at.text_input(key="register_code").input(code)
+    next(b for b in at.button if b.label == "Register").click().run()
+    return at
+
+
+def people(settings) -> tuple[list[tuple], list[tuple]]:
+    from mlbattle import registration
+
+    with db.connect(settings) as con:
+        return registration.registrations(con), registration.pending(con)
+
+
+def test_open_registration_registers_at_once_and_says_it_was_the_person_themself(settings, monkeypatch):
+    at = submit(register_page(monkeypatch, "on"), "ann", "Ann")
+    assert not at.exception and "Registered ann" in said(at.success)
+    registered, pending = people(settings)
+    assert [(r[0], r[2]) for r in registered] == [("ann", "self")] and not pending
+
+
+def test_approval_keeps_a_registration_pending_matching_nothing_until_approved(settings, local_fetch, monkeypatch,
+                                                                               app_env):
+    at = submit(register_page(monkeypatch, "approval"), "ann", "Impostor")
+    assert "waits for an organiser's approval" in said(at.success)
+    registered, pending = people(settings)
+    assert not registered and [row[0] for row in pending] == ["ann"]
+    with db.connect(settings) as con:
+        registry.add_competition(con, CompetitionFacts(SLUG, "Cup"))
+    assert sync.sync(SLUG, settings, fetch=local_fetch({SLUG: zip_of(SLUG, [(1, "Ann's team", 0.9, "ann")])})).matched == 0
+    assert "ann" not in ok(app_env, "leaderboard", SLUG).stdout
+    assert "ann\tImpostor\t" in ok(app_env, "participants", "list", "--pending").stdout
+    assert ok(app_env, "participants", "approve", "ANN").stdout.strip() == "participant ann approved"
+    fails(app_env, "participants", "approve", "ann")  # no longer pending
+    table = list(csv.DictReader(io.StringIO(ok(app_env, "participants", "list", "--csv").stdout)))
+    assert [(r["kaggle_username"], r["registered_via"]) for r in table] == [("ann", "approved")]
+    assert table[0]["registered_at"].startswith("20")
+    assert sync.sync(SLUG, settings, fetch=local_fetch({SLUG: zip_of(SLUG, [(1, "Ann's team", 0.8, "ann")])})).matched == 1
+
+
+def test_closed_registration_registers_nothing(settings, monkeypatch):
+    at = register_page(monkeypatch, "off")
+    assert "Registration is closed" in said(at.info) and not any(t.key == "register_username" for t in at.text_input)
+    from mlbattle import registration
+
+    with db.connect(settings) as con, pytest.raises(ValueError, match="closed"):
+        registration.register_self(con, dataclasses.replace(settings, registration="off"), "ann", None)
+
+
+def test_a_join_code_is_asked_for_and_a_wrong_one_registers_nothing(settings, monkeypatch):
+    at = submit(register_page(monkeypatch, "on", code="Room 42"), "ann", "Ann", code="room 41")
+    assert "join code is not right" in said(at.error)
+    assert people(settings) == ([], [])
+    submit(at, "ann", "Ann", code=" room  42 ")
+    assert "Registered ann" in said(at.success)
+    assert [r[0] for r in people(settings)[0]] == ["ann"]
+
+
+def test_names_with_bidi_overrides_or_zero_width_characters_are_refused(settings, monkeypatch):
+    at = submit(register_page(monkeypatch, "on"), "ann", "Ann\u202egnirts")
+    assert "invisible formatting characters" in said(at.error)
+    with db.connect(settings) as con:
+        report = registry.import_participants(con, [("bob", "B\u200bob"), ("cy", "Cy")])
+    assert report.added == 1 and "invisible" in report.skipped[0]
+    assert people(settings)[0][0][:3] == ("cy", "Cy", "import")
+
+
+def test_the_big_screen_notice_shows_the_code_only_while_registration_is_open(settings):
+    from mlbattle import registration
+
+    assert registration.registration_notice(settings) is None
+    with_code = dataclasses.replace(settings, join_code="ROOM-42")
+    assert "ROOM-42" in registration.registration_notice(with_code)
+    assert "approves" in registration.registration_notice(dataclasses.replace(with_code, registration="approval"))
+    assert registration.registration_notice(dataclasses.replace(with_code, registration="off")) is None
+
+
+def test_registration_modes_accept_old_true_false_and_refuse_others(tmp_path):
+    load = settings_module.load
+    assert load(env={"HOME": str(tmp_path), "MLBATTLE_REGISTRATION": "Approval"}, secrets={}).registration == "approval"
+    assert load(env={"HOME": str(tmp_path)}, secrets={"registration": True}).registration == "on"
+    assert load(env={"HOME": str(tmp_path), "MLBATTLE_REGISTRATION": "false"}, secrets={}).registration == "off"
+    with pytest.raises(settings_module.SettingsError, match="on, approval or off"):
+        load(env={"HOME": str(tmp_path), "MLBATTLE_REGISTRATION": "maybe"}, secrets={})
+
+
+def test_the_admin_lists_pending_registrations_with_their_time_and_approves_or_removes_them(settings, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from mlbattle import registration
+
+    cfg = dataclasses.replace(settings, registration="approval")
+    with db.connect(cfg) as con:
+        for username in ("ann", "bob"):
+            registration.register_self(con, cfg, username, username.title())
+    monkeypatch.setenv("MLBATTLE_REGISTRATION", "approval")
+    at = try_password_page(monkeypatch)
+    pending_table = next(frame for frame in at.dataframe if "requested_at" in frame.value.columns)
+    assert list(pending_table.value["kaggle_username"]) == ["ann", "bob"]
+    assert pending_table.value["requested_at"].notna().all()
+    at.selectbox(key="pending_username").set_value("ann")
+    next(b for b in at.button if b.label == "Approve").click().run()
+    assert not at.exception and "ann approved" in said(at.success)
+    at.selectbox(key="pending_username").set_value("bob")
+    next(b for b in at.button if b.label == "Remove request").click().run()
+    registered, pending = people(settings)
+    assert [(r[0], r[2]) for r in registered] == [("ann", "approved")] and not pending
+    assert isinstance(at, AppTest)
+
+
+def no_demo(monkeypatch) -> None:
+    """Kaggle credentials (never used here) turn demo mode off, so the database holds only the test's rows."""
+    monkeypatch.setenv("KAGGLE_USERNAME", "organiser")
+    monkeypatch.setenv("KAGGLE_KEY", "unused-key-0000")
+
+
+def try_password_page(monkeypatch):
+    no_demo(monkeypatch)
+    monkeypatch.setenv("MLBATTLE_ADMIN_PASSWORD", "right-password-1")
+    at = try_password("right-password-1")
+    assert at.tabs
+    return at
+
+
+def test_a_backup_older_than_the_pending_table_still_restores(settings, tmp_path):
+    import json
+    import zipfile
+
+    from mlbattle import backup
+
+    with db.connect(settings) as con:
+        registry.add_participant(con, "ann", "Ann")
+    path = tmp_path / "new.zip"
+    backup.write_backup(settings, path)
+    older = tmp_path / "older.zip"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(older, "w") as target:
+        for info in source.infolist():
+            if info.filename == backup.table_file("pending_participants"):
+                continue
+            data = source.read(info)
+            if info.filename == backup.MANIFEST:
+                manifest = json.loads(data)
+                manifest["schema_version"] -= 1
+                del manifest["tables"]["pending_participants"]
+                data = json.dumps(manifest).encode()
+            target.writestr(info, data)
+    backup.restore_backup(settings, older)
+    assert [r[0] for r in people(settings)[0]] == ["ann"]

@@ -151,6 +151,17 @@ def stop_for_store_failure(exc: BaseException) -> None:
     st.stop()
 
 
+@contextlib.contextmanager
+def store(cfg: Settings) -> Iterator[Any]:
+    """A connection for a page's own write (a registration): a store failure ends the run with its plain
+    reason; a refusal (ValueError) goes to the caller."""
+    try:
+        with db.connect(cfg) as con:
+            yield con
+    except STORE_FAILURES as exc:
+        stop_for_store_failure(exc)
+
+
 def probe(cfg: Settings, reader: Callable[..., Any], *args: Any) -> Any:
     with source(cfg) as data:
         return data.probe(reader, *args)
