@@ -549,3 +549,32 @@ def test_a_backup_older_than_the_pending_table_still_restores(settings, tmp_path
             target.writestr(info, data)
     backup.restore_backup(settings, older)
     assert [r[0] for r in people(settings)[0]] == ["ann"]
+
+
+def test_the_join_code_is_a_secret_the_declared_setup_refuses(tmp_path):
+    from mlbattle import setup_parse
+
+    assert {"join_code", "mlbattle_join_code", "admin_password", "motherduck_token"} <= set(setup_parse.SECRET_KEYS)
+
+
+def test_a_page_on_a_damaged_file_says_so_plainly(settings, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    damaged = damaged_copy(settings, tmp_path, "header")
+    monkeypatch.setenv("MLBATTLE_DB", damaged.db)
+    at = AppTest.from_file(str(ROOT / "pages" / "home.py"), default_timeout=30).run()
+    assert not at.exception
+    drawn = everything_drawn(at)
+    assert "the database file is damaged" in drawn and "busy" not in drawn and damaged.db not in drawn
+
+
+def test_the_app_start_sweeps_a_killed_restores_folder(settings, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    killed = settings.scratch_folder() / "restore-killed"
+    killed.mkdir()
+    old = time.time() - scratch.stale_after(settings) - 60
+    os.utime(killed, (old, old))
+    no_demo(monkeypatch)
+    at = AppTest.from_file(str(ROOT / "pages" / "home.py"), default_timeout=30).run()
+    assert not at.exception and not killed.exists()
