@@ -98,7 +98,9 @@ def install_logging_filter() -> None:
     propagate to the root). Safe to call on every page run; a handler gets the filter once."""
     loggers = [logging.getLogger(), *(logger for logger in logging.Logger.manager.loggerDict.values()
                                       if isinstance(logger, logging.Logger))]
-    for logger in loggers:
-        for handler in logger.handlers:
-            if _FILTER not in handler.filters:
-                handler.addFilter(_FILTER)
+    handlers = [handler for logger in loggers for handler in logger.handlers]
+    if logging.lastResort is not None:  # where records go when no handler is configured (`streamlit run`)
+        handlers.append(logging.lastResort)
+    for handler in handlers:
+        if _FILTER not in handler.filters:
+            handler.addFilter(_FILTER)

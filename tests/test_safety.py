@@ -578,3 +578,16 @@ def test_the_app_start_sweeps_a_killed_restores_folder(settings, monkeypatch):
     no_demo(monkeypatch)
     at = AppTest.from_file(str(ROOT / "pages" / "home.py"), default_timeout=30).run()
     assert not at.exception and not killed.exists()
+
+
+def test_a_log_line_with_no_handler_configured_is_masked_too(tmp_path, capsys):
+    settings_module.load(env={"HOME": str(tmp_path), "MLBATTLE_ADMIN_PASSWORD": "last-resort-pass"}, secrets={},
+                         declared={})
+    redact.install_logging_filter()
+    logger = logging.getLogger("mlbattle.test-last-resort")
+    logger.propagate = False  # as under `streamlit run`: no handler anywhere, so Python's last resort writes it
+    try:
+        logger.error("the password last-resort-pass leaked")
+    finally:
+        logger.propagate = True
+    assert "last-resort-pass" not in capsys.readouterr().err
