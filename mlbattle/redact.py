@@ -77,7 +77,10 @@ class RedactingFilter(logging.Filter):
     """Masks secrets in a record's message and in its traceback before any handler formats it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # a call with the wrong arguments: let the handler report it as it would
+            return True
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
