@@ -208,6 +208,8 @@ def _check(archive: zipfile.ZipFile, scratch: Path | None, parts: dict[str, IO[b
     rows: dict[str, int] = {}
     for table in queries.BACKUP_TABLES:
         name = table_file(table)
+        if table not in entries:  # a table newer than the backup: restored empty
+            continue
         if name not in members:
             raise BackupError(f"the backup is incomplete: {name} is listed in its manifest but missing")
         part = _spool(scratch)
@@ -272,8 +274,11 @@ def _entries(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
     unknown = sorted(set(tables) - set(queries.BACKUP_TABLES))
     if unknown:
         raise BackupError(f"the backup is refused: its {MANIFEST} lists unknown tables {', '.join(unknown)[:120]}")
+    older = manifest.get("schema_version", 0) < schema_version()
     for table in queries.BACKUP_TABLES:
         entry = tables.get(table)
+        if entry is None and older:  # the table came with a later migration than the backup
+            continue
         if not isinstance(entry, dict):
             raise BackupError(f"the backup is incomplete: its {MANIFEST} does not list the {table} table")
         rows = entry.get("rows")
@@ -318,6 +323,9 @@ def _replace(con: duckdb.DuckDBPyConnection, checked: Checked) -> dict[str, int]
             for table in queries.BACKUP_TABLES:
                 con.execute(queries.BACKUP_DELETE[table])
             for table in queries.BACKUP_TABLES:
+                if table not in files:
+                    counts[table] = 0
+                    continue
                 counts[table] = _insert(con, table, files[table])
                 if counts[table] != checked.rows[table]:
                     raise BackupError(f"the backup is damaged: {table_file(table)} gave {counts[table]:,} rows")

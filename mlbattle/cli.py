@@ -133,6 +133,33 @@ def cmd_participants_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_participants_approve(args: argparse.Namespace) -> int:
+    from . import registration
+
+    with _connect() as con:
+        username = registration.approve(con, args.username)
+    print(f"participant {username} approved")
+    return 0
+
+
+def cmd_participants_list(args: argparse.Namespace) -> int:
+    from . import export, registration
+    from .text import plain
+
+    with _connect() as con:
+        rows = registration.pending(con) if args.pending else registration.registrations(con)
+    columns = registration.PENDING_COLUMNS if args.pending else registration.REGISTERED_COLUMNS
+    if args.csv:
+        sys.stdout.write(export.to_csv(columns, rows))
+        return 0
+    for row in rows:
+        print("\t".join(plain("" if value is None else f"{value:%Y-%m-%d %H:%M}" if hasattr(value, "year")
+                               else value) for value in row))
+    if not rows:
+        print("nobody waits for approval" if args.pending else "nobody is registered yet")
+    return 0
+
+
 def cmd_sync(args: argparse.Namespace) -> int:
     from . import kaggle_client, sync
 
@@ -158,6 +185,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     from . import export, kaggle_client, queries
+    from .text import plain
 
     slug = kaggle_client.competition_slug(args.competition)
     with _connect() as con:
@@ -172,7 +200,8 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         return 0
     for row in rows:
         platform_rank, kaggle_rank, participant, username, team, score, count, _ = row
-        print(f"{platform_rank or '-':>4} {kaggle_rank:>6}  {(participant or '-')[:30]:<30} {(team or '')[:30]:<30} "
+        print(f"{platform_rank or '-':>4} {kaggle_rank:>6}  {plain(participant or '-')[:30]:<30} "
+              f"{plain(team or '')[:30]:<30} "
               f"{'' if score is None else score}")
     if not rows:
         print("no registered participant is on this leaderboard yet")
@@ -239,6 +268,13 @@ def build_parser() -> argparse.ArgumentParser:
     remove = people.add_parser("remove", help="unregister one participant")
     remove.add_argument("username")
     remove.set_defaults(run=cmd_participants_remove)
+    approve = people.add_parser("approve", help="approve a pending self-registration")
+    approve.add_argument("username")
+    approve.set_defaults(run=cmd_participants_approve)
+    listing = people.add_parser("list", help="participants with how and when each registered")
+    listing.add_argument("--pending", action="store_true", help="self-registrations waiting for approval")
+    listing.add_argument("--csv", action="store_true")
+    listing.set_defaults(run=cmd_participants_list)
 
     sync = commands.add_parser("sync", help="download and load leaderboards")
     sync.add_argument("slugs", nargs="*")
@@ -260,7 +296,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR, format="%(levelname)s %(message)s")
+    # Without -v nothing but the command's own lines: a crash logged with its traceback (a sync's, say)
+    # would break the promise that every failure is one line.
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.CRITICAL,
+                        format="%(levelname)s %(message)s")
+    from . import redact
+
+    redact.install_logging_filter()
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)
@@ -275,5 +317,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text[:400] or type(exc).__name__
+    from . import redact
+
+    return redact.one_line(exc) or type(exc).__name__

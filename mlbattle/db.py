@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -34,7 +35,7 @@ from pathlib import Path
 import duckdb
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
-from . import locks, queries
+from . import locks, queries, redact
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -64,9 +65,29 @@ class DatabaseBusy(RuntimeError):
     """Another process held the database for longer than the configured wait."""
 
 
+class DatabaseDamaged(RuntimeError):
+    """The database file cannot be read: said at once, never waited on, never written into."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"the database file is damaged: restore a backup ({redact.redact(path)})")
+        self.path = path
+
+
+# DuckDB's words for a file it cannot read: "Corrupt database file: computed checksum ... in block at
+# location 0", "... exists, but it is not a valid DuckDB database file!", and their kin.
+_DAMAGE = re.compile(r"corrupt|checksum|not a valid duckdb|invalid (database|block|pointer)|"
+                     r"serialization error|file is too small|wrong file format", re.IGNORECASE)
+# A lock conflict names a lock as a word ("Could not set lock on file ...: Conflicting lock is held");
+# the checksum message's "block" is not one.
+_LOCK = re.compile(r"\block\b|conflicting", re.IGNORECASE)
+
+
+def is_damage(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.Error) and bool(_DAMAGE.search(str(exc)))
+
+
 def _is_lock_conflict(exc: BaseException) -> bool:
-    text = str(exc)
-    return isinstance(exc, duckdb.IOException) and ("lock" in text.lower() or "Conflicting" in text)
+    return isinstance(exc, duckdb.IOException) and not is_damage(exc) and bool(_LOCK.search(str(exc)))
 
 
 class _Engine:
@@ -209,11 +230,12 @@ def connect(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
         for attempt in retrying:
             with attempt:
                 con = _open(settings)
-    except duckdb.IOException as exc:
+    except duckdb.Error as exc:
+        if is_damage(exc):
+            raise DatabaseDamaged(settings.db) from None
         if _is_lock_conflict(exc):
-            raise DatabaseBusy(
-                f"the database {settings.db} stayed busy for {settings.db_busy_timeout:g} s (another process holds it)"
-            ) from None
+            raise DatabaseBusy(f"the database {redact.redact(settings.db)} stayed busy for "
+                               f"{settings.db_busy_timeout:g} s (another process holds it)") from None
         raise
     try:
         if settings.db not in _migrated:
@@ -222,6 +244,10 @@ def connect(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
                     migrate(con)
                     _migrated.add(settings.db)
         yield con
+    except duckdb.Error as exc:  # a damaged block met mid-query
+        if is_damage(exc):
+            raise DatabaseDamaged(settings.db) from None
+        raise
     finally:
         _close(settings, con)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,20 @@ def frame(
     """A statement's rows as a DataFrame (named parameters as a mapping, `?` as a sequence)."""
     bound = dict(params) if isinstance(params, Mapping) else list(params)
     return con.execute(sql, bound).df()
+
+
+def whole_number(value: Any, low: int, high: int, default: int) -> int:
+    """A widget's number as an int within [low, high]; NaN, infinity or anything else gives `default`.
+
+    Widget values come from the browser, and a crafted message can carry NaN or an infinity where the
+    page expects a rank: `int()` would raise in that session."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return default
+    if not math.isfinite(number):
+        return default
+    return int(min(max(number, low), high))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ validation failure is a `ValueError` whose message is one line fit to show a per
 from __future__ import annotations
 
 import csv
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -15,7 +16,7 @@ from datetime import UTC, date, datetime
 
 import duckdb
 
-from . import queries
+from . import export, queries
 from .db import transaction
 
 EVENT_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
@@ -165,6 +166,8 @@ def set_scoring(
 ) -> None:
     """Worst, best and points for event standings; all three or none."""
     values = [worst, best, points]
+    if any(v is not None and not math.isfinite(v) for v in values):
+        raise ValueError("worst, best and points must be finite numbers, not NaN or infinity")
     if any(v is not None for v in values) and any(v is None for v in values):
         raise ValueError("set worst, best and points together, or none of them")
     if worst is not None and worst == best:
@@ -203,14 +206,30 @@ def check_username(username: str) -> str:
     return name
 
 
-def add_participant(con: duckdb.DuckDBPyConnection, username: str, name: str | None = None) -> str:
-    """Register one participant; a username already registered, in any case, is refused."""
-    username = check_username(username)
+VIAS = ("self", "organiser", "import", "setup", "approved")
+
+
+def display_name(name: str | None, username: str) -> str:
+    """A person's shown name, checked: format characters (bidi overrides, zero-width ones) are refused,
+    since they can reverse the username shown beside the name or make two names look alike."""
     display = _text(name, "the name", MAX_NAME, required=False) or username
+    if any(unicodedata.category(ch) == "Cf" for ch in display):
+        raise ValueError("the name contains invisible formatting characters (right-to-left or zero-width marks)")
+    return display
+
+
+def add_participant(con: duckdb.DuckDBPyConnection, username: str, name: str | None = None,
+                    via: str = "organiser") -> str:
+    """Register one participant; a username already registered, in any case, is refused. An organiser
+    adding a username that waits for approval registers it (their word decides)."""
+    username = check_username(username)
+    display = display_name(name, username)
     existing = con.execute(queries.PARTICIPANT_EXISTS, [username_key(username)]).fetchone()
     if existing:
         raise ValueError(f"{username!r} is already registered (as {existing[0]!r})")
-    con.execute(queries.INSERT_PARTICIPANT, [username_key(username), username, display, now()])
+    with transaction(con):
+        con.execute(queries.DELETE_PENDING, [username_key(username)])
+        con.execute(queries.INSERT_PARTICIPANT_VIA, [username_key(username), username, display, now(), via])
     return username
 
 
@@ -243,7 +262,7 @@ def parse_participants(text: str) -> list[tuple[str, str | None]]:
                 continue
             username = row[user_col] if user_col < len(row) else ""
             name = row[name_col] if name_col is not None and name_col < len(row) else None
-            rows.append((username, name))
+            rows.append((username, None if name is None else export.unneutralised(name)))
         return rows
     if len(header) > 1 or "," in lines[0]:
         raise ValueError(
@@ -253,7 +272,8 @@ def parse_participants(text: str) -> list[tuple[str, str | None]]:
     return [(line.strip(), None) for line in lines]
 
 
-def import_participants(con: duckdb.DuckDBPyConnection, rows: Iterable[tuple[str, str | None]]) -> ImportReport:
+def import_participants(con: duckdb.DuckDBPyConnection, rows: Iterable[tuple[str, str | None]],
+                        via: str = "import") -> ImportReport:
     """All valid new rows land together; invalid and duplicate ones are reported, not fatal."""
     known = {row[0] for row in con.execute(queries.PARTICIPANT_KEYS).fetchall()}
     fresh: list[list] = []
@@ -262,7 +282,7 @@ def import_participants(con: duckdb.DuckDBPyConnection, rows: Iterable[tuple[str
     for number, (username, name) in enumerate(rows, start=1):
         try:
             username = check_username(username)
-            display = _text(name, "the name", MAX_NAME, required=False) or username
+            display = display_name(name, username)
         except ValueError as exc:
             skipped.append(f"row {number}: {exc}")
             continue
@@ -270,7 +290,7 @@ def import_participants(con: duckdb.DuckDBPyConnection, rows: Iterable[tuple[str
             skipped.append(f"row {number}: {username!r} is already registered")
             continue
         known.add(username_key(username))
-        fresh.append([username_key(username), username, display, stamp])
+        fresh.append([username_key(username), username, display, stamp, via])
     if fresh:
         with transaction(con):
             _insert_participants(con, fresh)
@@ -284,9 +304,10 @@ def _insert_participants(con: duckdb.DuckDBPyConnection, rows: list[list]) -> No
     table = pa.table({
         "username_key": [r[0] for r in rows], "kaggle_username": [r[1] for r in rows],
         "display_name": [r[2] for r in rows], "created_at": [r[3] for r in rows],
+        "registered_via": [r[4] for r in rows],
     })
     con.register("incoming_participants", table)
     try:
-        con.execute(queries.INSERT_PARTICIPANTS_FROM_VIEW)
+        con.execute(queries.INSERT_PARTICIPANTS_FROM_VIEW_VIA)
     finally:
         con.unregister("incoming_participants")

@@ -49,6 +49,7 @@ class Setting:
     help: str
     shown_default: str = ""
     declarable: bool = False  # may sit in data/event.toml's [settings] (non-secret)
+    secret: bool = False  # masked in every page, message, log line and stored error (`redact`)
 
     @property
     def secrets_keys(self) -> tuple[str, ...]:
@@ -95,6 +96,21 @@ def _as_count(name: str, value: Any, default: int) -> int:
     return int(_number_at_least(0.0)(name, value, default))
 
 
+REGISTRATION_MODES = ("on", "approval", "off")
+
+
+def _registration(name: str, value: Any, default: str) -> str:
+    """`on`, `approval` or `off`; true/false (and yes/no, 1/0) as on/off, as older secrets files say it."""
+    if value is None:
+        return default
+    text = str(value).strip().lower() if not isinstance(value, bool) else ("on" if value else "off")
+    if text in REGISTRATION_MODES:
+        return text
+    if text in _TRUE or text in _FALSE:
+        return "on" if text in _TRUE else "off"
+    raise SettingsError(f"{name} must be on, approval or off, not {value!r}")
+
+
 def _emails(name: str, value: Any, default: tuple[str, ...]) -> tuple[str, ...]:
     """Organisers who may sign in with st.login: a comma-separated string or a TOML list."""
     items = value if isinstance(value, (list, tuple)) else str(value or "").split(",")
@@ -110,12 +126,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("auto_sync", "MLBATTLE_AUTO_SYNC", True, _as_bool,
             "`off` stops page-view refreshes; buttons, imports and the CLI still sync", "`on`", declarable=True),
     Setting("admin_password", "MLBATTLE_ADMIN_PASSWORD", None, _as_text,
-            "organiser password; without it the Admin controls are off and say how to set it (a secret)", "none"),
+            "organiser password; without it the Admin controls are off and say how to set it (a secret)", "none",
+            secret=True),
     Setting("admin_emails", "MLBATTLE_ADMIN_EMAILS", (), _emails,
             "organisers who may sign in with Streamlit's own login (`st.login`, OIDC) instead of the password, "
             "when the host configures `[auth]` in secrets", "none"),
     Setting("motherduck_token", "MOTHERDUCK_TOKEN", None, _as_text,
-            "the token for `MLBATTLE_DB = \"md:NAME\"` (a secret)", "none"),
+            "the token for `MLBATTLE_DB = \"md:NAME\"` (a secret)", "none", secret=True),
     Setting("kaggle_endpoint", "MLBATTLE_KAGGLE_ENDPOINT", None, _as_endpoint,
             "base URL of the Kaggle API; the tests point it at a local stand-in", "Kaggle's"),
     Setting("stall_timeout", "MLBATTLE_STALL_TIMEOUT", 20.0, _number_at_least(0.1),
@@ -129,9 +146,13 @@ SETTINGS: tuple[Setting, ...] = (
             "seconds between two requests to Kaggle from one process", "`1`", declarable=True),
     Setting("db_busy_timeout", "MLBATTLE_DB_BUSY_TIMEOUT", 30.0, _number_at_least(0.0),
             "how long to wait while another process (the cron job) holds the database", "`30`", declarable=True),
-    Setting("registration", "MLBATTLE_REGISTRATION", True, _as_bool,
-            "`off` closes self-registration on the Participants page (organisers still add people on Admin and "
-            "with the CLI)", "`on`", declarable=True),
+    Setting("registration", "MLBATTLE_REGISTRATION", "on", _registration,
+            "self-registration on the Participants page: `on` (open), `approval` (each one waits as pending until "
+            "an organiser approves it) or `off` (organisers add people on Admin and with the CLI)", "`on`",
+            declarable=True),
+    Setting("join_code", "MLBATTLE_JOIN_CODE", None, _as_text,
+            "a code the registration form asks for (shown on the big screen while registration is open, so the "
+            "room can join and the internet cannot; a secret)", "none", secret=True),
 )
 BY_FIELD = {setting.field: setting for setting in SETTINGS}
 
@@ -153,7 +174,8 @@ class Settings:
     retries: int = BY_FIELD["retries"].default
     min_request_gap: float = BY_FIELD["min_request_gap"].default
     db_busy_timeout: float = BY_FIELD["db_busy_timeout"].default
-    registration: bool = BY_FIELD["registration"].default
+    registration: str = BY_FIELD["registration"].default
+    join_code: str | None = BY_FIELD["join_code"].default
     kaggle: KaggleCredentials = field(default_factory=KaggleCredentials)
     max_download_bytes: int = 200 * 1024 * 1024
     memory_limit: str = "512MB"
@@ -259,7 +281,11 @@ def load(
     secrets = {**declared, **secrets}
     values = {setting.field: setting.parse(setting.env, _lookup(setting, env, secrets), setting.default)
               for setting in SETTINGS}
-    return Settings(**values, kaggle=_kaggle_credentials(env, secrets, Path(env.get("HOME", str(Path.home())))))
+    loaded = Settings(**values, kaggle=_kaggle_credentials(env, secrets, Path(env.get("HOME", str(Path.home())))))
+    from . import redact  # imports this module
+
+    redact.remember(loaded)
+    return loaded
 
 
 def markdown_table() -> str:

@@ -47,8 +47,6 @@ list; without them, from the file. A cross-process lock (`mlbattle.locks`) makes
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 from collections.abc import Mapping
@@ -58,7 +56,7 @@ from typing import Any
 
 import duckdb
 
-from . import db, imports, kaggle_client, locks, queries, reads, registry, sync
+from . import db, export, imports, kaggle_client, locks, queries, reads, registry, sync
 from .registry import CompetitionFacts
 from .settings import Settings
 from .setup_parse import (  # noqa: F401 - the reading side, used through this module too
@@ -110,7 +108,7 @@ def _apply(settings: Settings, declared: Declared) -> str:
     with db.connect(settings) as con, db.transaction(con):
         for event in declared.events:
             _apply_event(con, event, event.slug in known_events)
-        added = registry.import_participants(con, declared.participants).added if declared.participants else 0
+        added = registry.import_participants(con, declared.participants, via="setup").added if declared.participants else 0
         for comp in fresh:
             registry.add_competition(con, facts[comp.slug], event=comp.event, status=comp.status or "ongoing",
                                      auto_sync=True if comp.auto_sync is None else comp.auto_sync)
@@ -198,12 +196,9 @@ def export_setup(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
     for comp in competitions:
         if comp["event_slug"] is None:
             lines += ["", "[[competitions]]", *_pairs(_competition_pairs(comp))]
-    people = io.StringIO()
-    writer = csv.writer(people, lineterminator="\n")
-    writer.writerow(["kaggle_username", "name"])
-    for username, name in con.execute(queries.SETUP_PARTICIPANTS).fetchall():
-        writer.writerow([username, " ".join(name.split())])
-    return "\n".join(lines) + "\n", people.getvalue()
+    people = export.to_csv(["kaggle_username", "name"], (
+        [username, " ".join(name.split())] for username, name in con.execute(queries.SETUP_PARTICIPANTS).fetchall()))
+    return "\n".join(lines) + "\n", people
 
 
 def _competition_pairs(comp: Mapping[str, Any]) -> list[tuple[str, Any]]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import kaggle_client, registry
+from . import settings as settings_module
 from .registry import CompetitionFacts
 from .settings import BY_FIELD, DECLARABLE, PROJECT_DIR, SettingsError
 
@@ -26,7 +27,10 @@ MAX_FILE_BYTES = 20 * 1024**2
 EVENT_KEYS = ("slug", "title", "start", "end", "description", "competitions")
 COMPETITION_KEYS = ("slug", "url", "status", "auto_sync", "direction", "worst", "best", "points", "title",
                     "metric", "deadline")
-SECRET_KEYS = ("admin_password", "kaggle_username", "kaggle_key", "kaggle_api_token", "kaggle", "motherduck_token")
+# Kaggle's credentials, and every setting declared secret (its name and its variable's), by any spelling.
+SECRET_KEYS = ("kaggle_username", "kaggle_key", "kaggle_api_token", "kaggle",
+               *sorted({name.lower() for row in settings_module.SETTINGS if row.secret
+                        for name in (row.field, *row.secrets_keys)}))
 
 
 class SetupError(ValueError):

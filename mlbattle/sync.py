@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from . import db, kaggle_client, loader, locks, queries
+from . import db, kaggle_client, loader, locks, queries, redact, scratch
 from .kaggle_client import KaggleError
 from .leaderboard_file import LeaderboardFileError, open_download
 from .registry import now as utc_now
@@ -102,7 +102,7 @@ def sync(
                 state = _state(settings, slug)
             except db.DatabaseBusy as exc:
                 return _failed(loader.Run(uuid.uuid4().hex, slug, trigger, clock()), settings, time.perf_counter(),
-                               _reason(exc), clock)
+                               _reason(exc, settings), clock)
             if state is None:
                 return SyncResult(slug, "failed", error=f"there is no competition {slug!r}: import it first")
             if only_if_stale and not is_stale(state["last_attempt_at"], settings, clock()):
@@ -116,6 +116,7 @@ def _run(slug: str, settings: Settings, trigger: str, fetch: Fetch, state: dict,
          clock: Callable[[], datetime]) -> SyncResult:
     run = loader.Run(uuid.uuid4().hex, slug, trigger, clock())
     began = time.perf_counter()
+    scratch.sweep(settings)
     try:
         with tempfile.TemporaryDirectory(prefix="sync-", dir=settings.scratch_folder()) as folder:
             zip_path = fetch(slug, Path(folder))
@@ -127,23 +128,24 @@ def _run(slug: str, settings: Settings, trigger: str, fetch: Fetch, state: dict,
             with db.connect(settings) as con:
                 result = loader.load(con, run, download, state["metric"], clock(), settings.db, parsed)
     except (KaggleError, LeaderboardFileError, db.DatabaseBusy, OSError) as exc:
-        return _failed(run, settings, began, _reason(exc), clock)
+        return _failed(run, settings, began, _reason(exc, settings), clock)
     except Exception as exc:  # a crash must still leave a run record and the old leaderboard
         log.exception("sync of %s crashed", slug)
-        return _failed(run, settings, began, f"unexpected {type(exc).__name__}: {_reason(exc)}", clock)
+        return _failed(run, settings, began, f"unexpected {type(exc).__name__}: {_reason(exc, settings)}", clock)
     seconds = time.perf_counter() - began
     log.info("sync %s %s in %.2f s", slug, result.outcome, seconds)
     return SyncResult(slug, result.outcome, result.rows, result.matched, result.created, result.updated,
                       result.removed, seconds)
 
 
-def _reason(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:300]
+def _reason(exc: BaseException, settings: Settings) -> str:
+    """One line, secrets masked: it is stored, printed by the CLI and shown to organisers."""
+    return redact.one_line(exc, settings, 300) or type(exc).__name__
 
 
 def _failed(run: loader.Run, settings: Settings, began: float, error: str,
             clock: Callable[[], datetime]) -> SyncResult:
+    error = redact.one_line(error, settings, 300)
     log.warning("sync of %s failed: %s", run.slug, error)
     try:
         with db.connect(settings) as con:

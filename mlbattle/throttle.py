@@ -87,3 +87,30 @@ class Limits:
 def registrations() -> Limits:
     """A person registers themself and maybe a team-mate or two; a room of 200 registers within minutes."""
     return Limits(session=Window(5, 600), address=Window(20, 600), app=Window(300, 60))
+
+
+class LoginGate:
+    """The app-wide bound on password checks: once `failures` wrong passwords arrived within
+    `failure_seconds`, at most `checks` checks per `check_seconds` for everyone.
+
+    The per-session and per-address lockouts do not stop a client that opens a new session every few
+    guesses where Streamlit sees no address (loopback, a proxy on the same host): that measured about 460
+    guesses a minute. This caps it at 10, while the organiser (whose right password is one of the 10) waits
+    at most a minute.
+    """
+
+    def __init__(self, failures: int = 10, failure_seconds: float = 600, checks: int = 10,
+                 check_seconds: float = 60) -> None:
+        self._failures = Window(failures, failure_seconds)
+        self._checks = Window(checks, check_seconds)
+
+    def wait(self, now: float) -> float:
+        """Seconds before the next password may be checked; 0 when it may be now."""
+        if self._failures.wait("app", now) == 0:
+            return 0.0
+        return self._checks.wait("app", now)
+
+    def checked(self, now: float, right: bool) -> None:
+        self._checks.record("app", now)
+        if not right:
+            self._failures.record("app", now)

@@ -31,7 +31,7 @@ def show_competition(record: dict) -> None:
             web.link("leaderboard", record["title"], competition=record["slug"])
             state = web.sync_state(record)
             if state.failed:
-                st.markdown(f":red[⚠️ **Last sync failed**] · {web.md(state.error or '')} · {web.md(state.text)}")
+                st.markdown(f":red[⚠️] {web.md(state.text[:1].upper() + state.text[1:])}")
             else:
                 st.caption(f"🔄 {web.md(state.text)}" + (" · refreshing now" if record["slug"] in refreshing else ""))
         status.markdown(f"**{record['status']}**" + ("" if record["auto_sync"] else " · manual"))

@@ -10,6 +10,7 @@ import streamlit as st
 
 from mlbattle import charts, db, reads, web
 
+PAGE_SIZES = (50, 100, 250, 500)
 cfg = web.page("Leaderboard")
 slug = (st.query_params.get("competition") or "").strip()
 
@@ -68,17 +69,23 @@ with web.source(cfg) as data:
     search = search_column.text_input("Search", key="q", max_chars=100, bind="query-params",
                                       placeholder="team, participant or Kaggle username")
     top_rank = max(1, int(kpis["max_rank"] or 1))
-    rank_min = low_column.number_input("Kaggle rank from", min_value=1, max_value=top_rank, value=1, step=1)
-    rank_max = high_column.number_input("to", min_value=1, max_value=top_rank, value=top_rank, step=1)
-    page_size = size_column.selectbox("Rows per page", (50, 100, 250, 500), index=1)
+    # Float inputs shown as whole numbers: Streamlit turns an int input's value into an int before the page
+    # runs, and a crafted NaN raised there; a float input's non-finite or out-of-range value becomes its default.
+    rank_min = low_column.number_input("Kaggle rank from", min_value=1.0, max_value=float(top_rank), value=1.0,
+                                       step=1.0, format="%.0f")
+    rank_max = high_column.number_input("to", min_value=1.0, max_value=float(top_rank), value=float(top_rank),
+                                        step=1.0, format="%.0f")
+    page_size = size_column.selectbox("Rows per page", PAGE_SIZES, index=1)
+    page_size = page_size if page_size in PAGE_SIZES else PAGE_SIZES[1]  # a crafted choice gets the default
     show_benchmarks = True
     if view == "all":
         show_benchmarks = st.checkbox("Show benchmark rows (rank 0)", value=True)
-    filters = reads.LeaderboardFilter(view or "participants", search or "", int(rank_min), int(rank_max),
-                                      show_benchmarks)
+    filters = reads.LeaderboardFilter(view if view in reads.VIEWS else "participants", str(search or ""),
+                                      reads.whole_number(rank_min, 1, top_rank, 1),
+                                      reads.whole_number(rank_max, 1, top_rank, top_rank), bool(show_benchmarks))
 
     page_key = f"page-{slug}-{abs(hash(filters))}-{page_size}"
-    page_number = int(st.session_state.get(page_key) or 1)
+    page_number = reads.whole_number(st.session_state.get(page_key) or 1, 1, 2**31 - 1, 1)
     shown = data.read(version, reads.leaderboard_page, slug, filters, page_size, (page_number - 1) * page_size)
     pages = max(1, math.ceil(shown.total / page_size))
     if page_number > pages:

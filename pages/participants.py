@@ -4,7 +4,7 @@ import math
 
 import streamlit as st
 
-from mlbattle import charts, db, reads, registry, web
+from mlbattle import charts, reads, registration, registry, web
 
 cfg = web.page("Participants")
 st.title("🙋 Participants")
@@ -12,17 +12,20 @@ st.title("🙋 Participants")
 register, mine = st.tabs(["Register", "My results"])
 
 with register:
-    if not cfg.registration:
+    if not registration.is_open(cfg):
         st.info("Registration is closed: ask the organisers to add you.", icon="🔒")
     else:
         st.caption("Register your Kaggle username so your rows on the competitions' leaderboards count for "
                    "the event. Your username is what appears in the team members of Kaggle's leaderboard "
-                   "download.")
+                   "download." + (" An organiser approves each registration before it shows."
+                                  if cfg.registration == "approval" else ""))
         with st.form("register", clear_on_submit=True):
             username = st.text_input("Kaggle username", max_chars=50, key="register_username",
                                      placeholder="as in kaggle.com/USERNAME")
             name = st.text_input("Your name (shown on the leaderboards)", max_chars=registry.MAX_NAME,
                                  key="register_name")
+            code = st.text_input("Join code", max_chars=100, key="register_code", type="password",
+                                 help="The organisers show it in the room.") if cfg.join_code else None
             submitted = st.form_submit_button("Register")
         wait = web.registration_wait() if submitted else 0.0
         if wait:
@@ -30,14 +33,15 @@ with register:
                      "organisers to add people in bulk.")
         elif submitted:
             try:
-                with db.connect(cfg) as con:
-                    stored = registry.add_participant(con, username or "", name or None)
+                if not registration.code_matches(cfg, code):
+                    web.count_registration()  # a wrong code counts, so codes cannot be guessed quickly
+                with web.store(cfg) as con:
+                    outcome = registration.register_self(con, cfg, username or "", name or None, code)
             except ValueError as exc:
                 st.error(web.md(str(exc)))
             else:
                 web.count_registration()
-                st.success(f"Registered {web.md(stored)}. You appear on each leaderboard you are on from its "
-                           "next sync; see them under My results.")
+                st.success(web.md(outcome.message))
 
 with mine:
     lookup = st.text_input("Kaggle username", key="user", bind="query-params", max_chars=50,

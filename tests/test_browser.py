@@ -136,6 +136,9 @@ def test_demo_visitor_follows_the_navigation_to_a_leaderboard_and_the_event_stan
         table = main(page).locator('[data-testid="stDataFrame"]')
         expect(table).to_be_visible()
         expect(table.locator("canvas").first).to_be_visible()
+        table.hover()  # the table's own toolbar: search stays, the raw CSV download is off (disableDataExport)
+        expect(main(page).get_by_role("button", name="Search").first).to_be_visible()
+        expect(main(page).get_by_role("button", name="Download as CSV")).to_have_count(0)
         matched = int(metric(page, "Participants on it").inner_text().replace(",", ""))
         assert matched > 0
         expect(main(page).get_by_text(re.compile(rf"^Rows 1–\d+ of {matched:,}$"))).to_be_visible()

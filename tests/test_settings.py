@@ -13,7 +13,7 @@ from mlbattle.settings import SettingsError, load, read_secrets
 def test_defaults(tmp_path):
     s = load(env={"HOME": str(tmp_path)}, secrets={})
     assert (s.sync_interval, s.auto_sync, s.admin_password, s.kaggle_endpoint) == (300.0, True, None, None)
-    assert s.registration
+    assert s.registration == "on" and s.join_code is None
     assert s.db.endswith("data/mlbattle.duckdb") and not s.kaggle.present
 
 
@@ -21,7 +21,7 @@ def test_environment_wins_over_secrets(tmp_path):
     s = load(env={"HOME": str(tmp_path), "MLBATTLE_SYNC_INTERVAL": "60"},
              secrets={"MLBATTLE_SYNC_INTERVAL": 10, "admin_password": "pw", "MLBATTLE_AUTO_SYNC": "off"})
     assert (s.sync_interval, s.admin_password, s.auto_sync) == (60.0, "pw", False)
-    assert not load(env={"HOME": str(tmp_path)}, secrets={"registration": False}).registration
+    assert load(env={"HOME": str(tmp_path)}, secrets={"registration": False}).registration == "off"
 
 
 def test_secrets_file_is_read_as_toml(tmp_path):

@@ -46,11 +46,6 @@ GET_COMPETITION = f"SELECT {_COMPETITION_COLUMNS} FROM competitions c WHERE c.sl
 LIST_COMPETITIONS = f"SELECT {_COMPETITION_COLUMNS} FROM competitions c ORDER BY c.event_slug NULLS LAST, c.slug"  # noqa: S608
 AUTO_SYNC_SLUGS = "SELECT slug FROM competitions WHERE status = 'ongoing' AND auto_sync ORDER BY slug"
 
-INSERT_PARTICIPANT = """
-    INSERT INTO participants (username_key, kaggle_username, display_name, created_at) VALUES (?, ?, ?, ?)"""
-INSERT_PARTICIPANTS_FROM_VIEW = """
-    INSERT INTO participants (username_key, kaggle_username, display_name, created_at)
-    SELECT username_key, kaggle_username, display_name, created_at FROM incoming_participants"""
 PARTICIPANT_EXISTS = "SELECT kaggle_username FROM participants WHERE username_key = ?"
 DELETE_PARTICIPANT = "DELETE FROM participants WHERE username_key = ?"
 LIST_PARTICIPANTS = """
@@ -75,6 +70,7 @@ HISTORY = """
 # never from a name found in a backup file.
 BACKUP_TABLES: tuple[str, ...] = (
     "events", "competitions", "participants", "kaggle_rows", "kaggle_members", "sync_runs", "history",
+    "pending_participants",
 )
 BACKUP_SELECT = {table: f"SELECT * FROM {table}" for table in BACKUP_TABLES}  # noqa: S608 - names from the fixed tuple
 BACKUP_EMPTY = {table: f"SELECT * FROM {table} LIMIT 0" for table in BACKUP_TABLES}  # noqa: S608 - names from the fixed tuple

@@ -199,7 +199,7 @@ APP_PARTICIPANT_HISTORY = """
 
 # Registered people (for the organiser), searched and paged in SQL.
 APP_PARTICIPANTS_PAGE = """
-    SELECT kaggle_username, display_name, created_at, count(*) OVER () AS total_rows
+    SELECT kaggle_username, display_name, created_at, registered_via, count(*) OVER () AS total_rows
     FROM participants
     WHERE $q = '' OR contains(username_key, $q) OR contains(lower(display_name), $q)
     ORDER BY lower(display_name), username_key

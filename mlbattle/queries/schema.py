@@ -111,4 +111,15 @@ MIGRATIONS: list[list[str]] = [
         "UPDATE competitions SET board = 'public' WHERE content_hash IS NOT NULL",
         "UPDATE history SET board = 'public'",
     ],
+    # Self-registrations waiting for an organiser (MLBATTLE_REGISTRATION = approval) in their own table, so
+    # the matching join over `participants` never sees them; and how each participant was registered
+    # ('self', 'organiser', 'import', 'setup' or 'approved'; empty for those registered before this).
+    [
+        """CREATE TABLE pending_participants (
+            username_key VARCHAR NOT NULL,
+            kaggle_username VARCHAR NOT NULL,
+            display_name VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL)""",
+        "ALTER TABLE participants ADD COLUMN registered_via VARCHAR",
+    ],
 ]

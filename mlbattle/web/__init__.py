@@ -21,7 +21,17 @@ from .auth import (
     registration_wait,
     require_admin,
 )
-from .data import PAGE_BUSY_SECONDS, PROBE_FRESH_SECONDS, Source, figure, forget_probes, probe, read, source
+from .data import (
+    PAGE_BUSY_SECONDS,
+    PROBE_FRESH_SECONDS,
+    Source,
+    figure,
+    forget_probes,
+    probe,
+    read,
+    source,
+    store,
+)
 from .links import link, pick, url
 from .refresh import Refresher, autorefresh, refresh_on_view, refresher, show_sync_state, view_refresh_due
 from .setup import APP_TITLE, PAGES, load_settings, page
@@ -31,6 +41,6 @@ __all__ = [
     "Refresher", "Source", "SyncState", "admin_gate", "age_text", "autorefresh", "confirmed", "count_registration",
     "figure", "flash", "forget_probes", "is_admin", "link", "load_settings", "locked_for", "login", "logout", "md",
     "oidc_configured", "page", "pick", "probe", "read", "refresh_on_view", "refresher", "registration_wait",
-    "require_admin", "score_format", "show_flashes", "show_sync_state", "source", "sync_state", "url",
+    "require_admin", "score_format", "show_flashes", "show_sync_state", "source", "store", "sync_state", "url",
     "view_refresh_due", "write",
 ]

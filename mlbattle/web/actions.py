@@ -7,10 +7,10 @@ from typing import Any
 
 import streamlit as st
 
-from .. import db
+from .. import db, redact
 from ..settings import Settings
 from ..text import md
-from .data import forget_probes
+from .data import STORE_FAILURES, forget_probes
 
 _FLASH_KEY = "flash_messages"
 
@@ -39,6 +39,9 @@ def write(cfg: Settings, action: Callable[[Any], Any], done: Callable[[Any], str
             result = action(con)
     except ValueError as exc:
         st.error(md(str(exc)))
+        return
+    except STORE_FAILURES as exc:  # organisers see the reason, secrets masked
+        st.error(md(redact.one_line(exc, cfg)))
         return
     flash("success", done(result))
     st.rerun()

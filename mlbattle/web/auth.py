@@ -16,6 +16,10 @@ from ..text import md
 
 MAX_FAILURES = 5
 LOCKOUT_SECONDS = 300
+# An address may be shared (an office, a venue's wifi), so a stranger's guesses from it lock the organiser
+# out for at most this long; the session's own lockout stays LOCKOUT_SECONDS.
+ADDRESS_LOCKOUT_SECONDS = 60
+clock = time.time  # tests put their own clock here
 _TOKEN_KEY = "admin_token"
 _FAILURES_KEY = "admin_failures"
 _LOCKED_UNTIL_KEY = "admin_locked_until"
@@ -63,7 +67,13 @@ def require_admin(cfg: Settings) -> None:
 # Wrong passwords per client address, across sessions: a new browser tab must not reset the count. Only
 # addresses Streamlit knows count (it gives none for localhost and in AppTest), so a shared unknown address
 # never locks everybody out.
-_address_lockout = throttle.Lockout(MAX_FAILURES, LOCKOUT_SECONDS)
+_address_lockout = throttle.Lockout(MAX_FAILURES, ADDRESS_LOCKOUT_SECONDS)
+# One gate per database: one app (tests, each with its own database, do not share a gate).
+_login_gates: dict[str, throttle.LoginGate] = {}
+
+
+def login_gate(cfg: Settings) -> throttle.LoginGate:
+    return _login_gates.setdefault(cfg.db, throttle.LoginGate())
 
 
 def _client_address() -> str | None:
@@ -87,7 +97,7 @@ def _count_client_failure(now: float) -> None:
 def locked_for(now: float | None = None) -> float:
     """Seconds this session (or its client address) must still wait after too many wrong passwords."""
     until = max(float(st.session_state.get(_LOCKED_UNTIL_KEY, 0.0)), _client_locked_until())
-    return max(0.0, until - (now or time.time()))
+    return max(0.0, until - (now or clock()))
 
 
 _registrations = throttle.registrations()
@@ -112,18 +122,25 @@ def login(cfg: Settings, attempt: str) -> str | None:
     out for `LOCKOUT_SECONDS`, during which even the right one is refused."""
     if not cfg.admin_password:
         return "No organiser password is configured."
-    wait = locked_for()
+    now = clock()
+    wait = locked_for(now)
     if wait > 0:
         return f"Too many wrong passwords: try again in {math.ceil(wait)} s."
-    if hmac.compare_digest(_digest(attempt or ""), _digest(cfg.admin_password)):
+    gate = login_gate(cfg)
+    app_wait = gate.wait(now)
+    if app_wait > 0:
+        return f"Too many wrong passwords for this app lately: try again in {math.ceil(app_wait)} s."
+    right = hmac.compare_digest(_digest(attempt or ""), _digest(cfg.admin_password))
+    gate.checked(now, right)
+    if right:
         st.session_state[_TOKEN_KEY] = _digest(cfg.admin_password)
         st.session_state[_FAILURES_KEY] = 0
         return None
-    _count_client_failure(time.time())
+    _count_client_failure(now)
     failures = int(st.session_state.get(_FAILURES_KEY, 0)) + 1
     if failures >= MAX_FAILURES:
         st.session_state[_FAILURES_KEY] = 0
-        st.session_state[_LOCKED_UNTIL_KEY] = time.time() + LOCKOUT_SECONDS
+        st.session_state[_LOCKED_UNTIL_KEY] = now + LOCKOUT_SECONDS
         return f"Too many wrong passwords: this session is locked out for {LOCKOUT_SECONDS // 60} min."
     st.session_state[_FAILURES_KEY] = failures
     return f"Wrong password ({MAX_FAILURES - failures} tries left)."

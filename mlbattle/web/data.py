@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import duckdb
 import streamlit as st
 
 from .. import db
 from ..settings import Settings
-from ..text import md
+
+log = logging.getLogger(__name__)
 
 # Keys carry the data version, so these only bound memory: entries nobody asked for in two minutes go, and
 # at most CACHE_MAX_ENTRIES results (each one page of rows at most, mostly far less) stay in the process.
@@ -119,11 +122,44 @@ def source(cfg: Settings) -> Iterator[Source]:
     reads_of_run = Source(cfg)
     try:
         yield reads_of_run
-    except db.DatabaseBusy as exc:
-        st.warning(f"The database is busy right now ({md(str(exc))}); reload in a moment.", icon="⏳")
-        st.stop()
+    except STORE_FAILURES as exc:
+        stop_for_store_failure(exc)
     finally:
         reads_of_run.close()
+
+
+# What a store that cannot answer raises: DuckDB's errors (Postgres through its extension included), a file
+# the OS refuses, the two the database layer names itself. A page shows a plain reason for these, never the
+# exception, whose text may hold a server path or, for Postgres, the whole connection URL.
+STORE_FAILURES: tuple[type[BaseException], ...] = (db.DatabaseBusy, db.DatabaseDamaged, duckdb.Error, OSError)
+
+
+def store_failure_reason(exc: BaseException) -> str:
+    """The one line a visitor sees when the data cannot be read."""
+    if isinstance(exc, db.DatabaseBusy):
+        return "The database is busy with a sync in another process right now: reload in a moment."
+    if isinstance(exc, db.DatabaseDamaged):
+        return "The leaderboards cannot be shown: the database file is damaged, and an organiser must restore a backup."
+    return "The leaderboards cannot be shown right now: the database is not reachable. Reload in a minute."
+
+
+def stop_for_store_failure(exc: BaseException) -> None:
+    """Log the cause (secrets masked by the log filter) and end the page run with the plain reason."""
+    if not isinstance(exc, db.DatabaseBusy):
+        log.error("a page could not read the database: %s", exc)
+    st.warning(store_failure_reason(exc), icon="⏳" if isinstance(exc, db.DatabaseBusy) else "⚠️")
+    st.stop()
+
+
+@contextlib.contextmanager
+def store(cfg: Settings) -> Iterator[Any]:
+    """A connection for a page's own write (a registration): a store failure ends the run with its plain
+    reason; a refusal (ValueError) goes to the caller."""
+    try:
+        with db.connect(cfg) as con:
+            yield con
+    except STORE_FAILURES as exc:
+        stop_for_store_failure(exc)
 
 
 def probe(cfg: Settings, reader: Callable[..., Any], *args: Any) -> Any:

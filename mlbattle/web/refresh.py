@@ -21,7 +21,7 @@ from typing import Any
 import streamlit as st
 from streamlit_autorefresh import st_autorefresh
 
-from .. import sync
+from .. import redact, sync
 from ..settings import Settings
 from ..text import md, sync_state
 from .data import forget_probes
@@ -34,9 +34,10 @@ REFRESH_COOLDOWN_SECONDS = 15.0
 
 
 def show_sync_state(record: Mapping[str, Any], refreshing: bool = False) -> None:
+    """The plain state for everyone; the technical reason of a failure is for organisers on Admin and the CLI."""
     state = sync_state(record)
     if state.failed:
-        st.warning(f"⚠️ Last sync failed: {md(state.error or 'unknown reason')} ({md(state.text)})")
+        st.warning(f"⚠️ {md(state.text[:1].upper() + state.text[1:])}")
     else:
         st.caption(f"🔄 {md(state.text)}")
     if refreshing:
@@ -98,7 +99,7 @@ class Refresher:
                 result = sync.refresh_on_view(key[1], cfg)
             except Exception as exc:  # never let one competition's crash stop the others' refreshes
                 log.exception("view refresh of %s crashed", key[1])
-                result = sync.SyncResult(key[1], "failed", error=str(exc))
+                result = sync.SyncResult(key[1], "failed", error=redact.one_line(exc, cfg))
             forget_probes()
             with self._changed:
                 if result is not None:

@@ -6,10 +6,12 @@ import logging
 
 import streamlit as st
 
-from .. import demo, setup_file
+from .. import demo, redact, scratch, setup_file
 from .. import settings as settings_module
 from ..settings import Settings, SettingsError
 from ..text import md
+from .auth import is_admin
+from .data import STORE_FAILURES, stop_for_store_failure
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,8 @@ def page(title: str) -> Settings:
     """What every page does first: its title, the settings, the demo data when due and its banner."""
     st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon="🏆", layout="wide")
     cfg = load_settings()
+    redact.install_logging_filter()
+    _started(cfg.db, cfg)
     _apply_declared(cfg)
     if demo.is_demo(cfg):
         _fill_demo(cfg)
@@ -48,6 +52,19 @@ def page(title: str) -> Settings:
     return cfg
 
 
+@st.cache_resource(show_spinner=False)
+def _started(db_key: str, _cfg: Settings) -> list[str]:
+    """Once per process and database: remove the scratch folders a killed sync or restore left behind."""
+    return scratch.sweep(_cfg)
+
+
+def _problem(what: str, exc: BaseException, cfg: Settings) -> str:
+    """The technical reason for organisers (secrets masked), a plain sentence for everyone else."""
+    if is_admin(cfg):
+        return f"{what}: {md(redact.one_line(exc, cfg))}"
+    return f"{what}; an organiser can see why on the Admin page."
+
+
 @st.cache_resource(show_spinner="Applying data/event.toml...")
 def _declared_applied(db_key: str, _cfg: Settings) -> str | None:
     """Once per process and database: a redeploy rebuilds the event declared in the repository."""
@@ -57,9 +74,11 @@ def _declared_applied(db_key: str, _cfg: Settings) -> str | None:
 def _apply_declared(cfg: Settings) -> None:
     try:
         summary = _declared_applied(cfg.db, cfg)
+    except STORE_FAILURES as exc:
+        stop_for_store_failure(exc)
     except Exception as exc:  # a bad file must not take the app down; it says what is wrong instead
         log.exception("the declared setup could not be applied")
-        st.error(f"data/event.toml could not be applied: {md(str(exc))}")
+        st.error(_problem("data/event.toml could not be applied", exc, cfg))
     else:
         if summary:
             log.info("declared setup: %s", summary)
@@ -74,7 +93,9 @@ def _demo_filled(db_key: str, _cfg: Settings) -> bool:
 def _fill_demo(cfg: Settings) -> None:
     try:
         _demo_filled(cfg.db, cfg)
+    except STORE_FAILURES as exc:
+        stop_for_store_failure(exc)
     except Exception as exc:  # the app must still open on real data if the samples cannot load
         log.exception("demo data could not be loaded")
-        st.warning(f"The demo data could not be loaded: {md(str(exc))}")
+        st.warning(_problem("The demo data could not be loaded", exc, cfg))
 

@@ -69,3 +69,41 @@ def fresh_database(server: str) -> str:
     with psycopg.connect(f"{server}/postgres", autocommit=True) as con:
         con.execute(f'CREATE DATABASE "{name}"')
     return f"{server}/{name}"
+
+
+class PasswordServer:
+    """A throwaway server that asks for a password (scram-sha-256), which a test can stop under the app."""
+
+    def __init__(self, password: str) -> None:
+        self.password = password
+        self.bin_dir = _binaries()
+        self.folder = tempfile.mkdtemp(prefix="mlbattle-pgpw-")
+        self.data = os.path.join(self.folder, "data")
+        self.port = _free_port()
+
+    def start(self) -> str:
+        """Start it; the URL of a fresh database on it, password included."""
+        if self.bin_dir is None:
+            pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+        os.chmod(self.folder, 0o777)
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres")
+        pwfile = os.path.join(self.folder, "pw")
+        with open(pwfile, "w") as handle:
+            handle.write(self.password)
+        os.chmod(pwfile, 0o644)
+        subprocess.run(_as_server_user([f"{self.bin_dir}/initdb", "-D", self.data, "-A", "scram-sha-256", "-U",
+                                        "postgres", f"--pwfile={pwfile}"]), check=True, capture_output=True)
+        subprocess.run(_as_server_user([
+            f"{self.bin_dir}/pg_ctl", "-D", self.data, "-l", os.path.join(self.folder, "log"), "-w", "start", "-o",
+            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off",
+        ]), check=True, capture_output=True)
+        return fresh_database(f"postgresql://postgres:{self.password}@127.0.0.1:{self.port}")
+
+    def stop(self) -> None:
+        subprocess.run(_as_server_user([f"{self.bin_dir}/pg_ctl", "-D", self.data, "-m", "immediate", "stop"]),
+                       capture_output=True)
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)

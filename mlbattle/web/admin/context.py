@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +55,9 @@ class Admin:
         if not text:
             return None
         try:
-            return float(text)
+            value = float(text)
         except ValueError:
             raise ValueError(f"{what} must be a number, not {text[:30]!r}") from None
+        if not math.isfinite(value):
+            raise ValueError(f"{what} must be a finite number, not {text[:30]!r}")
+        return value

@@ -8,17 +8,54 @@ from __future__ import annotations
 import duckdb
 import streamlit as st
 
-from mlbattle import db, reads, registry, web
+from mlbattle import db, reads, registration, registry, web
+from mlbattle.settings import Settings
 from mlbattle.web.admin.context import Admin
+
+
+def _registration_caption(cfg: Settings) -> str:
+    code = " with the join code" if cfg.join_code else ""
+    if cfg.registration == "off":
+        return ("Self-registration on the Participants page is **closed** (`MLBATTLE_REGISTRATION` is off): "
+                "add people here.")
+    if cfg.registration == "approval":
+        return (f"Self-registration is **by approval**{code}: each one waits below until you approve it, and "
+                "matches nothing until then.")
+    return (f"Self-registration on the Participants page is **open**{code} (at most 5 per visitor every 10 min): "
+            "set `MLBATTLE_REGISTRATION` to `approval` or `off` in secrets to control it.")
+
+
+def _pending(cfg: Settings) -> None:
+    """Self-registrations waiting for approval, with when each came in; approve or remove one."""
+    with web.store(cfg) as con:
+        waiting = registration.pending(con)
+    if not waiting:
+        if cfg.registration == "approval":
+            st.caption("Nobody waits for approval.")
+        return
+    st.markdown(f"**Waiting for approval** ({len(waiting):,})")
+    st.dataframe([dict(zip(registration.PENDING_COLUMNS, row)) for row in waiting], hide_index=True,
+                 column_config={"kaggle_username": "Kaggle username", "name": "Name",
+                                "requested_at": st.column_config.DatetimeColumn("Asked (UTC)",
+                                                                                format="YYYY-MM-DD HH:mm")})
+    with st.form("pending_registrations"):
+        chosen = st.selectbox("Registration", [row[0] for row in waiting], key="pending_username")
+        approve_column, reject_column = st.columns(2)
+        approve = approve_column.form_submit_button("Approve")
+        reject = reject_column.form_submit_button("Remove request")
+    if approve:
+        web.require_admin(cfg)
+        web.write(cfg, lambda con: registration.approve(con, chosen or ""), lambda name: f"{name} approved")
+    if reject:
+        web.require_admin(cfg)
+        web.write(cfg, lambda con: registration.reject(con, chosen or ""), lambda name: f"{name}'s request removed")
 
 
 def show(ctx: Admin) -> None:
     cfg = ctx.cfg
     version = ctx.version
-    st.caption("Self-registration on the Participants page is **open** (at most 5 per visitor every 10 min): "
-               "set `MLBATTLE_REGISTRATION = \"off\"` in secrets to close it." if cfg.registration else
-               "Self-registration on the Participants page is **closed** (`MLBATTLE_REGISTRATION` is off): "
-               "add people here.")
+    st.caption(_registration_caption(cfg))
+    _pending(cfg)
     add_column, import_column = st.columns(2)
     with add_column.form("add_participant", clear_on_submit=True):
         st.markdown("**Add a participant**")
@@ -71,6 +108,7 @@ def show(ctx: Admin) -> None:
     st.caption(f"{people.total:,} registered" + (" match" if people_search else ""))
     st.dataframe(people.rows, hide_index=True, column_config={
         "kaggle_username": "Kaggle username", "display_name": "Name",
-        "created_at": st.column_config.DatetimeColumn("Registered (UTC)", format="YYYY-MM-DD HH:mm")})
+        "created_at": st.column_config.DatetimeColumn("Registered (UTC)", format="YYYY-MM-DD HH:mm"),
+        "registered_via": "How"})
     if people.total > 100:
         st.pagination(-(-people.total // 100), key=f"people-page-{people_search}")
