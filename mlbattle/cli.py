@@ -179,6 +179,34 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_shakeup(args: argparse.Namespace) -> int:
+    from . import export, kaggle_client, reveal
+
+    slug = kaggle_client.competition_slug(args.competition)
+    with _connect() as con:
+        if args.metrics:
+            figures = reveal.shakeup(con, slug)
+            sys.stdout.write(export.to_csv(("metric", "value"), figures.rows()))
+            return 0
+        rows = reveal.moves(con, slug)
+    if args.csv:
+        sys.stdout.write(export.to_csv(reveal.MOVE_COLUMNS, ([row[c] for c in reveal.MOVE_COLUMNS] for row in rows)))
+        return 0
+    for row in rows:
+        public, private = row["public_rank"], row["private_rank"]
+        print(f"{'-' if private is None else private:>6} {'-' if public is None else public:>6}  "
+              f"{reveal.move_text(row['move']) or '-':>7}  {_printable(row['participant'])[:30]:<30} "
+              f"{_printable(row['kaggle_username'])}")
+    if not rows:
+        print("no registered participant is on either board")
+    return 0
+
+
+def _printable(text: object) -> str:
+    """A name as one line of plain text: control characters shown escaped, never acted on by the terminal."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in str(text or ""))
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from . import backup
 
@@ -255,6 +283,12 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--csv", action="store_true")
     board.add_argument("--all-teams", action="store_true", help="every Kaggle team, participants marked")
     board.set_defaults(run=cmd_leaderboard)
+
+    shake = commands.add_parser("shakeup", help="after the reveal: each participant's public and private rank")
+    shake.add_argument("competition")
+    shake.add_argument("--csv", action="store_true")
+    shake.add_argument("--metrics", action="store_true", help="the shake-up figures as CSV rows metric,value")
+    shake.set_defaults(run=cmd_shakeup)
     return parser
 
 
