@@ -111,7 +111,12 @@ MIGRATIONS: list[list[str]] = [
         "UPDATE competitions SET board = 'public' WHERE content_hash IS NOT NULL",
         "UPDATE history SET board = 'public'",
     ],
-    # 4: the private reveal. When a competition's first private download arrives, the public board it replaces
+    # Alerts: what a webhook delivery that failed leaves on the sync run it followed ("the webhook answered
+    # 500"), so organisers see it in the run log; the sync itself still succeeded.
+    [
+        "ALTER TABLE sync_runs ADD COLUMN notice VARCHAR",
+    ],
+    # The private reveal. When a competition's first private download arrives, the public board it replaces
     # is kept in full (every team, benchmarks, member usernames for matching) so the field's shake-up and each
     # participant's public rank can still be worked out; `reveals` says when, which run, and how big it was.
     [
