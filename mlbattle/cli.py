@@ -192,9 +192,11 @@ def cmd_shakeup(args: argparse.Namespace) -> int:
     if args.csv:
         sys.stdout.write(export.to_csv(reveal.MOVE_COLUMNS, ([row[c] for c in reveal.MOVE_COLUMNS] for row in rows)))
         return 0
+    if rows:
+        print(f"{'private':>7} {'public':>7} {'move':>7}  participant")
     for row in rows:
         public, private = row["public_rank"], row["private_rank"]
-        print(f"{'-' if private is None else private:>6} {'-' if public is None else public:>6}  "
+        print(f"{'-' if private is None else private:>7} {'-' if public is None else public:>7} "
               f"{reveal.move_text(row['move']) or '-':>7}  {_printable(row['participant'])[:30]:<30} "
               f"{_printable(row['kaggle_username'])}")
     if not rows:

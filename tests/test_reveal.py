@@ -212,7 +212,8 @@ def test_shakeup_metrics_are_csv_rows_of_metric_and_value(revealed, app_env):
 
 def test_shakeup_prints_moves_as_text(revealed, app_env):
     lines = ok(app_env, "shakeup", SLUG).stdout.splitlines()
-    assert lines[0].split() == ["1", "3", "↑2", "Cy", "cy"]
+    assert lines[0].split() == ["private", "public", "move", "participant"]
+    assert lines[1].split() == ["1", "3", "↑2", "Cy", "cy"]
     assert lines[-1].split() == ["-", "5", "-", "Eve", "eve"]
 
 
@@ -228,3 +229,40 @@ def test_shakeup_without_a_reveal_is_one_line_error(settings, local_fetch, app_e
     for extra in ((), ("--metrics",)):
         done = fails(app_env, "shakeup", SLUG, *extra)
         assert done.stderr.startswith(f"error: {message}") and len(done.stderr.splitlines()) == 1
+
+
+# ---------------------------------------------------------------- the chart
+
+
+def test_the_chart_draws_the_field_faint_participants_named_zones_shaded_and_the_diagonal(revealed):
+    from mlbattle import charts, medals
+
+    with db.connect(revealed) as con:
+        points = reveal.field(con, SLUG)
+    assert points[["public_rank", "private_rank", "team_name"]].values.tolist() == [
+        [3, 1, "C"], [1, 2, "A"], [4, 3, "D"], [2, 5, "B"]]
+    assert points["participants"].tolist() == ["Cy", "Ann", "Dan, Dora", "Ben"]
+    figure = charts.shakeup(points, medals.thresholds(5))
+    field, people, diagonal = figure.data
+    assert field.marker.opacity < 0.5 and list(field.x) == [3, 1, 4, 2]
+    assert list(people.text) == ["Cy", "Ann", "Dan, Dora", "Ben"] and list(people.customdata) == [2, -1, 1, -3]
+    assert (list(diagonal.x), list(diagonal.y)) == ([1, 5], [1, 5])  # to the largest rank on either board
+    # Five ranked teams: gold to rank 1, silver to 1, bronze to 2; a zone no wider than the one before is not drawn.
+    assert [(shape.y0, shape.y1) for shape in figure.layout.shapes] == [(0.5, 1.5), (1.5, 2.5)]
+    assert figure.layout.yaxis.range == (5.5, 0.5) and figure.layout.xaxis.type is None  # rank 1 on top
+
+
+def test_the_chart_uses_log_axes_for_a_large_field_and_escapes_names():
+    import pandas as pd
+
+    from mlbattle import charts
+
+    ranks = list(range(1, 1001))
+    points = pd.DataFrame({"public_rank": ranks, "private_rank": ranks[::-1], "team_name": ["<b>x</b>"] * 1000,
+                           "participants": ["<i>Ann</i>"] + [None] * 999})
+    figure = charts.shakeup(points, (12, 50, 100))
+    assert figure.layout.xaxis.type == "log" and figure.layout.yaxis.type == "log"
+    assert figure.layout.yaxis.autorange == "reversed"
+    assert figure.data[1].text == ("&lt;i&gt;Ann&lt;/i&gt;",)
+    assert len(figure.layout.shapes) == 3
+    assert "No team" in charts.shakeup(points.head(0), (0, 0, 0)).layout.annotations[0].text
