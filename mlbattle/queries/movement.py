@@ -58,3 +58,9 @@ LAST_OUTCOMES = """
 
 # What an alert that could not be delivered leaves on its run (never the webhook's address).
 SET_RUN_NOTICE = "UPDATE sync_runs SET notice = ? WHERE id = ?"
+
+# Alerts: a competition's title, whether it holds a board, which board, and N for the medals.
+NOTIFY_COMPETITION = """
+    SELECT title, content_hash, board,
+           (SELECT count(*) FROM kaggle_rows k WHERE k.competition_slug = c.slug AND NOT k.is_benchmark) AS teams
+    FROM competitions c WHERE slug = ?"""
