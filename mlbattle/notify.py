@@ -50,7 +50,7 @@ class BoardState:
 
 
 def board_state(con: duckdb.DuckDBPyConnection, slug: str) -> BoardState:
-    row = con.execute(queries.NOTIFY_COMPETITION, [slug]).fetchone()
+    row = con.execute(queries.BOARD_FACTS, [slug]).fetchone()
     if row is None:
         return BoardState(slug, False, None)
     title, content_hash, board, teams = row
