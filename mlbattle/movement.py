@@ -11,10 +11,11 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from . import medals, queries
+from . import medals, queries, reveal
 
 COLUMNS = ["platform_rank", "kaggle_rank", "participant", "kaggle_username", "team_name", "score",
-           "previous_rank", "move", "movement", "medal", "board", "teams"]
+           "submission_count", "last_submission", "previous_rank", "move", "movement", "medal", "board", "teams"]
+_ADDED = ["previous_rank", "move", "movement", "medal", "board"]
 
 
 def arrow(previous_rank: object, kaggle_rank: object) -> str:
@@ -77,3 +78,48 @@ def zones(con: duckdb.DuckDBPyConnection, slug: str) -> list[Zone]:
 def medal_count(frame: pd.DataFrame) -> int:
     """How many participants sit in a medal zone (each person once)."""
     return int(frame.loc[frame["medal"].notna(), "kaggle_username"].nunique())
+
+
+def _first_username(usernames: object) -> str | None:
+    """The All-teams view lists a team's participants as 'ann, ben'; team-mates share the row and its move."""
+    if usernames is None or (isinstance(usernames, float) and pd.isna(usernames)):
+        return None
+    return str(usernames).split(",")[0].strip() or None
+
+
+def decorate(rows: pd.DataFrame, moves: pd.DataFrame, teams: int, board_name: str | None) -> pd.DataFrame:
+    """Rows of any leaderboard read (kaggle_rank, kaggle_username) with previous_rank, move, movement and
+    medal added: movement from `moves` (a `board` frame) for participants' rows, medals for every ranked row."""
+    out = rows.copy()
+    by_user = moves.drop_duplicates("kaggle_username").set_index("kaggle_username") if len(moves) else None
+    keys = [_first_username(u) for u in out["kaggle_username"]] if "kaggle_username" in out else [None] * len(out)
+    for column in ("previous_rank", "move", "movement"):
+        values = [by_user.at[key, column] if by_user is not None and key in by_user.index else None for key in keys]
+        out[column] = pd.Series(values, index=out.index, dtype="object" if column == "movement" else "Int64")
+    out["movement"] = out["movement"].fillna("")
+    out["medal"] = pd.Series([medals.medal(None if pd.isna(rank) else int(rank), teams) for rank in out["kaggle_rank"]],
+                             index=out.index, dtype="object")
+    out["board"] = board_name
+    return out
+
+
+def facts(con: duckdb.DuckDBPyConnection, slug: str) -> tuple[int, str | None]:
+    """N (ranked teams) and which board (public/private) the competition holds now."""
+    row = con.execute(queries.BOARD_FACTS, [slug]).fetchone()
+    return (int(row[3]), row[2]) if row else (0, None)
+
+
+def export_frame(con: duckdb.DuckDBPyConnection, slug: str, all_teams: bool = False) -> pd.DataFrame:
+    """The CLI's `leaderboard --csv` table: `export.LEADERBOARD_COLUMNS`, in order. `public_rank` is empty
+    until a board is revealed (`reveal.with_public_ranks`)."""
+    from .export import LEADERBOARD_COLUMNS
+
+    moves = board(con, slug)
+    if all_teams:
+        teams, board_name = facts(con, slug)
+        rows = decorate(con.execute(queries.ALL_TEAMS, [slug, slug]).df(), moves, teams, board_name)
+    else:
+        rows = moves
+    rows = reveal.with_public_ranks(con, slug, rows)
+    return rows.loc[:, list(LEADERBOARD_COLUMNS)].astype(object).where(rows.loc[:, list(LEADERBOARD_COLUMNS)].notna(),
+                                                                       None)

@@ -120,6 +120,19 @@ def public_ranks(con: duckdb.DuckDBPyConnection, slug: str) -> dict[str, int]:
     return {key: int(rank) for key, rank in con.execute(queries.PUBLIC_RANKS, {"slug": slug}).fetchall()}
 
 
+def with_public_ranks(con: duckdb.DuckDBPyConnection, slug: str, rows: Any) -> Any:
+    """A leaderboard DataFrame (with `kaggle_username`; the all-teams view lists a team's participants as
+    'ann, ben', who share its row) with `public_rank` added: empty unless the board is private and a public
+    one was kept, and for anyone absent from that public board."""
+    import pandas as pd  # the loader imports this module; a sync never needs pandas
+
+    ranks = public_ranks(con, slug)
+    names = rows["kaggle_username"] if "kaggle_username" in rows else [None] * len(rows)
+    keys = [None if name is None or name != name else str(name).split(",")[0].strip().lower() for name in names]
+    return rows.assign(public_rank=pd.Series([ranks.get(key) if key else None for key in keys], index=rows.index,
+                                             dtype="Int64"))
+
+
 @dataclass(frozen=True)
 class ShakeUp:
     """The spec's four figures (None where nobody qualifies), N and the top's size ceil(N / 10)."""

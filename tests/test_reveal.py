@@ -266,3 +266,37 @@ def test_the_chart_uses_log_axes_for_a_large_field_and_escapes_names():
     assert figure.data[1].text == ("&lt;i&gt;Ann&lt;/i&gt;",)
     assert len(figure.layout.shapes) == 3
     assert "No team" in charts.shakeup(points.head(0), (0, 0, 0)).layout.annotations[0].text
+
+
+# ---------------------------------------------------------------- public_rank on the leaderboard
+
+
+def test_leaderboard_csv_gives_each_participant_their_public_rank_once_the_board_is_private(revealed, app_env):
+    table = list(csv.DictReader(io.StringIO(ok(app_env, "leaderboard", SLUG, "--csv").stdout)))
+    assert list(table[0])[-4:] == ["board", "medal", "previous_rank", "public_rank"]
+    assert [(r["kaggle_username"], r["kaggle_rank"], r["board"], r["public_rank"]) for r in table] == [
+        ("cy", "1", "private", "3"), ("ann", "2", "private", "1"), ("dan", "3", "private", "4"),
+        ("dora", "3", "private", "4"), ("fay", "4", "private", ""), ("ben", "5", "private", "2")]
+    teams = list(csv.DictReader(io.StringIO(ok(app_env, "leaderboard", SLUG, "--csv", "--all-teams").stdout)))
+    assert [(r["team_name"], r["public_rank"]) for r in teams] == [
+        ("C", "3"), ("A", "1"), ("Benchmark", ""), ("D", "4"), ("F", ""), ("B", "2")]
+
+
+def test_public_rank_stays_empty_while_the_board_is_public_or_was_never_seen(settings, local_fetch, app_env):
+    register(settings)
+    load(settings, local_fetch, PUBLIC)
+    table = list(csv.DictReader(io.StringIO(ok(app_env, "leaderboard", SLUG, "--csv").stdout)))
+    assert {(r["board"], r["public_rank"]) for r in table} == {("public", "")}
+    with db.connect(settings) as con:
+        con.execute("UPDATE competitions SET board = 'private'")  # as if the first download had been private
+    table = list(csv.DictReader(io.StringIO(ok(app_env, "leaderboard", SLUG, "--csv").stdout)))
+    assert {(r["board"], r["public_rank"]) for r in table} == {("private", "")}
+
+
+def test_the_pages_download_carries_the_public_rank_too(revealed):
+    from mlbattle import reads
+
+    with db.connect(revealed) as con:
+        text = reads.leaderboard_csv(con, SLUG, reads.LeaderboardFilter(search="ann"))
+    (row,) = csv.DictReader(io.StringIO(text))
+    assert (row["kaggle_username"], row["kaggle_rank"], row["public_rank"], row["board"]) == ("ann", "2", "1", "private")

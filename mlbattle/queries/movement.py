@@ -19,7 +19,8 @@ MOVEMENT = """
     current_board AS (SELECT board FROM competitions WHERE slug = $slug),
     board AS (
         SELECT dense_rank() OVER (ORDER BY r.kaggle_rank) AS platform_rank, r.kaggle_rank, p.username_key,
-               p.display_name AS participant, p.kaggle_username, r.team_name, r.score
+               p.display_name AS participant, p.kaggle_username, r.team_name, r.score, r.submission_count,
+               r.last_submission
         FROM kaggle_rows r
         JOIN kaggle_members m ON m.competition_slug = r.competition_slug AND m.position = r.position
         JOIN participants p ON p.username_key = m.username_key
@@ -34,11 +35,11 @@ MOVEMENT = """
         SELECT username_key, kaggle_rank AS previous_rank FROM earlier
         QUALIFY row_number() OVER (PARTITION BY username_key ORDER BY synced_at DESC) = 1)
     SELECT b.platform_rank, b.kaggle_rank, b.participant, b.kaggle_username, b.username_key, b.team_name,
-           b.score, pr.previous_rank,
+           b.score, b.submission_count, b.last_submission, pr.previous_rank,
            (SELECT count(*) FROM kaggle_rows k WHERE k.competition_slug = $slug AND NOT k.is_benchmark) AS teams,
            (SELECT board FROM current_board) AS board
     FROM board b LEFT JOIN previous pr ON pr.username_key = b.username_key
-    ORDER BY b.platform_rank, b.kaggle_rank, b.kaggle_username"""
+    ORDER BY b.platform_rank, b.kaggle_rank, b.username_key"""
 
 # N for the medals: the ranked teams of a competition's current board.
 RANKED_TEAMS = "SELECT count(*) FROM kaggle_rows WHERE competition_slug = ? AND NOT is_benchmark"
@@ -58,3 +59,9 @@ LAST_OUTCOMES = """
 
 # What an alert that could not be delivered leaves on its run (never the webhook's address).
 SET_RUN_NOTICE = "UPDATE sync_runs SET notice = ? WHERE id = ?"
+
+# A competition's title, whether it holds a board, which board, and N for the medals (alerts, exports).
+BOARD_FACTS = """
+    SELECT title, content_hash, board,
+           (SELECT count(*) FROM kaggle_rows k WHERE k.competition_slug = c.slug AND NOT k.is_benchmark) AS teams
+    FROM competitions c WHERE slug = ?"""
