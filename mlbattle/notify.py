@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from . import db, medals, queries
+from . import db, medals, queries, reveal
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ def medal_messages(before: BoardState, after: BoardState) -> list[str]:
 Rule = Callable[[BoardState, BoardState], list[str]]
 SAME_BOARD_RULES: tuple[Rule, ...] = (leader_messages, medal_messages)
 """Rules comparing two downloads of the same board; a switch of board (the private reveal) has its own."""
-BOARD_SWITCH_RULES: list[Rule] = []
+BOARD_SWITCH_RULES: tuple[Rule, ...] = (reveal.alert,)
 
 
 def messages(before: BoardState, after: BoardState) -> list[str]:

@@ -184,3 +184,28 @@ def biggest(rows: Sequence[dict[str, Any]]) -> tuple[dict[str, Any] | None, dict
     climber = max(climbers, key=lambda row: row["move"], default=None)
     faller = min(fallers, key=lambda row: row["move"], default=None)
     return climber, faller
+
+
+def alert(before: Any, after: Any) -> list[str]:
+    """The webhook's one message when a competition's first private board lands (`notify.BoardState`s of the
+    public board before and the private one after): the top three participants and the biggest moves."""
+    if before.board != PUBLIC or after.board != PRIVATE or not after.people:
+        return []
+    ranked = sorted(after.people.items(), key=lambda item: (item[1].platform_rank, item[0]))
+    places: dict[int, list[str]] = {}
+    for key, standing in ranked:
+        if standing.platform_rank <= 3:
+            earlier = before.people.get(key)
+            move = move_text(earlier.kaggle_rank - standing.kaggle_rank) if earlier else "new"
+            places.setdefault(standing.platform_rank, []).append(f"{standing.participant} ({move})")
+    top = "; ".join(f"{place}. {', '.join(names)}" for place, names in places.items())
+    text = f"🔓 {after.title}: the private leaderboard is out. {top}."
+    rows = [{"participant": now.participant, "move": before.people[key].kaggle_rank - now.kaggle_rank,
+             "public_rank": before.people[key].kaggle_rank, "private_rank": now.kaggle_rank}
+            for key, now in ranked if key in before.people]
+    climber, faller = biggest(rows)
+    for label, row in (("Biggest climb", climber), ("Biggest fall", faller)):
+        if row:
+            text += (f" {label}: {row['participant']} {move_text(row['move'])} (#{row['public_rank']:,} → "
+                     f"#{row['private_rank']:,}).")
+    return [text]

@@ -300,3 +300,23 @@ def test_the_pages_download_carries_the_public_rank_too(revealed):
         text = reads.leaderboard_csv(con, SLUG, reads.LeaderboardFilter(search="ann"))
     (row,) = csv.DictReader(io.StringIO(text))
     assert (row["kaggle_username"], row["kaggle_rank"], row["public_rank"], row["board"]) == ("ann", "2", "1", "private")
+
+
+# ---------------------------------------------------------------- the reveal alert
+
+
+def test_the_first_private_board_sends_one_alert_with_the_top_three_and_the_biggest_moves(
+        app_env, monkeypatch, local_fetch):
+    from mlbattle import settings as settings_module
+    from tests.support.webhook_receiver import WebhookReceiver
+
+    with WebhookReceiver("ok") as hook:
+        monkeypatch.setenv("MLBATTLE_WEBHOOK_URL", hook.url)
+        settings = settings_module.load(secrets={}, declared={})
+        register(settings)
+        load(settings, local_fetch, PUBLIC)
+        load(settings, local_fetch, PRIVATE, private=True)
+        load(settings, local_fetch, [*PRIVATE[:-1], (5, "B", 0.71, "ben")], private=True)  # rescored: no reveal
+    assert hook.texts == [
+        "🔓 Reveal Cup: the private leaderboard is out. 1. Cy (↑2); 2. Ann (↓1); 3. Dan (↑1), Dora (↑1). "
+        "Biggest climb: Cy ↑2 (#3 → #1). Biggest fall: Ben ↓3 (#2 → #5)."]
