@@ -38,8 +38,10 @@ with web.source(cfg) as data:
     st.markdown(" · ".join(facts))
     if record["event_slug"]:
         web.link("event", "Event standings", event=record["event_slug"])
+    web.link("screen", "📽️ Big screen (for a projector)", competition=slug)
     web.show_sync_state(record, refreshing)
-    web.autorefresh(default_on=record["status"] == "ongoing", refreshing=refreshing)
+    web.autorefresh(cfg, web.Watch(reads.competition_version, (slug,), version, (record,), refreshing),
+                    default_on=record["status"] == "ongoing")
 
     kpis = data.read(version, reads.leaderboard_kpis, slug)
     bins = data.read(version, reads.score_histogram, slug)
