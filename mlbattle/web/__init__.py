@@ -23,13 +23,15 @@ from .auth import (
 )
 from .data import PAGE_BUSY_SECONDS, PROBE_FRESH_SECONDS, Source, figure, forget_probes, probe, read, source
 from .links import link, pick, url
+from .movers import marked, medal_kpi, movers_strip
 from .refresh import Refresher, autorefresh, refresh_on_view, refresher, show_sync_state, view_refresh_due
 from .setup import APP_TITLE, PAGES, load_settings, page
 
 __all__ = [
     "APP_TITLE", "LOCKOUT_SECONDS", "MAX_FAILURES", "PAGES", "PAGE_BUSY_SECONDS", "PROBE_FRESH_SECONDS",
     "Refresher", "Source", "SyncState", "admin_gate", "age_text", "autorefresh", "confirmed", "count_registration",
-    "figure", "flash", "forget_probes", "is_admin", "link", "load_settings", "locked_for", "login", "logout", "md",
+    "figure", "flash", "forget_probes", "is_admin", "link", "load_settings", "locked_for", "login", "logout", "marked", "md", "medal_kpi",
+    "movers_strip",
     "oidc_configured", "page", "pick", "probe", "read", "refresh_on_view", "refresher", "registration_wait",
     "require_admin", "score_format", "show_flashes", "show_sync_state", "source", "sync_state", "url",
     "view_refresh_due", "write",
