@@ -123,3 +123,20 @@ def export_frame(con: duckdb.DuckDBPyConnection, slug: str, all_teams: bool = Fa
     rows = reveal.with_public_ranks(con, slug, rows)
     return rows.loc[:, list(LEADERBOARD_COLUMNS)].astype(object).where(rows.loc[:, list(LEADERBOARD_COLUMNS)].notna(),
                                                                        None)
+
+
+def participant_results(con: duckdb.DuckDBPyConnection, username: str) -> pd.DataFrame:
+    """`reads.participant_results` with previous_rank, move, movement and medal on each competition."""
+    from . import reads, registry
+
+    results = reads.participant_results(con, username)
+    key = registry.username_key(username)
+    marks = []
+    for slug in results["competition"].drop_duplicates():
+        moves = board(con, slug)
+        mine = moves[moves["username_key"] == key].head(1)
+        marks.append(mine.assign(competition=slug)[["competition", "previous_rank", "move", "movement", "medal"]])
+    if not marks:
+        return results.assign(previous_rank=pd.Series(dtype="Int64"), move=pd.Series(dtype="Int64"),
+                              movement=pd.Series(dtype="object"), medal=pd.Series(dtype="object"))
+    return results.merge(pd.concat(marks, ignore_index=True), on="competition", how="left")

@@ -65,3 +65,24 @@ BOARD_FACTS = """
     SELECT title, content_hash, board,
            (SELECT count(*) FROM kaggle_rows k WHERE k.competition_slug = c.slug AND NOT k.is_benchmark) AS teams
     FROM competitions c WHERE slug = ?"""
+
+# ---- event standings' place change
+# The event's two newest board-changing downloads per competition, newest first: the newest of all is the
+# download the standings moved with; the one before it on the same competition is what that board was before.
+EVENT_LAST_DOWNLOADS = """
+    SELECT competition_slug, id, finished_at, rows, nth FROM (
+        SELECT r.competition_slug, r.id, r.finished_at, r.rows,
+               row_number() OVER (PARTITION BY r.competition_slug ORDER BY r.finished_at DESC, r.id DESC) AS nth
+        FROM sync_runs r JOIN competitions c ON c.slug = r.competition_slug
+        WHERE c.event_slug = ? AND r.outcome IN ('created', 'updated'))
+    WHERE nth <= 2
+    ORDER BY finished_at DESC, id DESC"""
+
+# The registered participants on one download (its history snapshot), each once at their best row.
+RUN_SNAPSHOT = """
+    SELECT p.display_name AS participant, p.kaggle_username, h.kaggle_rank, h.score
+    FROM history h JOIN participants p ON p.username_key = h.username_key
+    WHERE h.sync_id = ? AND h.kaggle_rank IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY h.username_key ORDER BY h.kaggle_rank) = 1"""
+
+BENCHMARK_COUNT = "SELECT count(*) FROM kaggle_rows WHERE competition_slug = ? AND is_benchmark"
