@@ -163,6 +163,35 @@ def field(con: duckdb.DuckDBPyConnection, slug: str) -> Any:
     return con.execute(queries.SHAKEUP_FIELD, {"slug": slug}).df()
 
 
+@dataclass(frozen=True)
+class View:
+    """What the pages show of a competition's reveal: its state, and when revealed, the participants' moves
+    (as `moves` gives them) and the shake-up figures."""
+
+    state: State
+    moves: tuple[dict[str, Any], ...] = ()
+    figures: ShakeUp | None = None
+
+    @property
+    def on_private(self) -> list[dict[str, Any]]:
+        """The participants on the private board, best private rank first."""
+        return [row for row in self.moves if row["private_rank"] is not None]
+
+
+def view(con: duckdb.DuckDBPyConnection, slug: str) -> View | None:
+    found = state(con, slug)
+    if found is None or not found.revealed:
+        return None if found is None else View(found)
+    return View(found, tuple(moves(con, slug)), shakeup(con, slug))
+
+
+def board_note(board: str | None) -> str:
+    """Which board a competition's ranks and points come from, for standings and "my results"."""
+    if board == PRIVATE:
+        return "private leaderboard (final)"
+    return "public leaderboard" if board == PUBLIC else "no leaderboard yet"
+
+
 # ---------------------------------------------------------------- words for the room
 
 

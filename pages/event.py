@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from mlbattle import charts, reads, standings, web
+from mlbattle import charts, reads, reveal, standings, web
 
 cfg = web.page("Event standings")
 slug = (st.query_params.get("event") or "").strip()
@@ -53,7 +53,8 @@ st.caption("Each competition gives points on its own scale, so metrics of any ra
 for record in competitions:
     with st.container(border=True):
         web.link("leaderboard", record["title"], competition=record["slug"])
-        st.caption(f"{web.md(result.rules.get(record['slug'], ''))} · {record['status']} · "
+        st.caption(f"{web.md(result.rules.get(record['slug'], ''))} · points from the "
+                   f"{reveal.board_note(record['board'])} · {record['status']} · "
                    f"{web.md(web.sync_state(record).text)}" + (" · refreshing now" if record["slug"] in refreshing
                                                              else ""))
 if not competitions:

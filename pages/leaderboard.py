@@ -8,7 +8,7 @@ import math
 
 import streamlit as st
 
-from mlbattle import charts, db, movement, reads, web
+from mlbattle import charts, db, movement, reads, reveal, web
 
 cfg = web.page("Leaderboard")
 slug = (st.query_params.get("competition") or "").strip()
@@ -49,6 +49,8 @@ with web.source(cfg) as data:
     zones = data.read(version, movement.zones, slug)
     teams_ranked, board_name = data.read(version, movement.facts, slug)
     score_format = web.score_format([kpis["leader_score"], *bins["start"], *bins["end"]])
+    revealed = data.read(version, reveal.view, slug)
+    web.shakeup.banner(revealed)
 
     teams, people, best, in_medals, leader, submissions = st.columns(6)
     teams.metric("Teams on Kaggle", f"{record['teams']:,}")
@@ -62,6 +64,7 @@ with web.source(cfg) as data:
     leader.metric("Leader's score", "–" if kpis["leader_score"] is None else score_format % kpis["leader_score"])
     submissions.metric("Submissions", f"{int(kpis['submissions'] or 0):,}")
     web.medal_kpi(in_medals, moves)
+    web.shakeup.shakeup_row(revealed)
     web.movers_strip(moves)
     if not record["teams"]:
         st.info("This leaderboard has not been downloaded yet." + (" It is being fetched now." if refreshing else ""))
@@ -110,13 +113,16 @@ with web.source(cfg) as data:
         "last_submission": st.column_config.DatetimeColumn("Last submission (UTC)", format="YYYY-MM-DD HH:mm"),
         "is_benchmark": st.column_config.CheckboxColumn("Benchmark"),
         **web.movers.COLUMNS,
+        **web.shakeup.COLUMNS,
     }
     order = (["platform_rank", "movement", "participant", "kaggle_username", "team_name", "kaggle_rank", "medal_icon",
               "score", "submission_count", "last_submission"] if filters.view == "participants" else
              ["kaggle_rank", "medal_icon", "team_name", "participant", "movement", "score", "submission_count",
               "last_submission", "platform_rank", "is_benchmark"])
+    order = web.shakeup.order(order, revealed)
     if shown.total:
-        st.dataframe(web.marked(shown.rows, moves, teams_ranked, board_name), hide_index=True, column_config=columns,
+        table = web.shakeup.marked(web.marked(shown.rows, moves, teams_ranked, board_name), revealed)
+        st.dataframe(table, hide_index=True, column_config=columns,
                      column_order=order,
                      height=min(38 + 35 * len(shown.rows), 720))
         first = (page_number - 1) * page_size + 1
@@ -139,8 +145,9 @@ with web.source(cfg) as data:
 
     # ------------------------------------------------------------ charts
     # Only the open tab runs (on_change="rerun"): a chart costs more to build than the rest of the page.
-    distribution, progress = st.tabs(["Score distribution", "Participants over time"], key="charts",
-                                     on_change="rerun")
+    distribution, progress, *public_vs_private = st.tabs(
+        ["Score distribution", "Participants over time", *web.shakeup.tab_names(revealed)], key="charts",
+        on_change="rerun")
     marks = data.read(version, reads.leaderboard_page, slug, reads.LeaderboardFilter(), charts.MAX_MARKERS, 0).rows
     if distribution.open:
         with distribution:
@@ -163,3 +170,6 @@ with web.source(cfg) as data:
                                 key="progress")
             else:
                 st.caption("Choose participants to chart their score and rank at each sync.")
+    if public_vs_private and public_vs_private[0].open:
+        with public_vs_private[0]:
+            web.shakeup.chart_tab(data, version, slug, revealed)

@@ -4,7 +4,7 @@ import math
 
 import streamlit as st
 
-from mlbattle import charts, db, medals, movement, reads, registry, web
+from mlbattle import charts, db, medals, movement, reads, registry, reveal, web
 
 cfg = web.page("Participants")
 st.title("🙋 Participants")
@@ -57,10 +57,11 @@ with mine:
                         "submitted, check that the username matches your Kaggle profile; new downloads "
                         "arrive at each sync.")
             else:
-                st.dataframe(results.assign(medal_icon=[medals.emoji(m) for m in results["medal"]]),
+                st.dataframe(results.assign(medal_icon=[medals.emoji(m) for m in results["medal"]],
+                                            board=[reveal.board_note(b) for b in results["board"]]),
                              hide_index=True, column_order=[
                     "title", "platform_rank", "on_platform", "kaggle_rank", "movement", "medal_icon", "teams",
-                    "score", "team_name", "submission_count", "last_submission", "status"], column_config={
+                    "score", "team_name", "submission_count", "last_submission", "status", "board"], column_config={
                     **web.movers.COLUMNS,
                     "title": st.column_config.TextColumn("Competition"),
                     "platform_rank": st.column_config.NumberColumn("Platform rank", format="%d"),
@@ -73,6 +74,8 @@ with mine:
                     "last_submission": st.column_config.DatetimeColumn("Last submission (UTC)",
                                                                        format="YYYY-MM-DD HH:mm"),
                     "status": st.column_config.TextColumn("Status"),
+                    "board": st.column_config.TextColumn("Board", help="which Kaggle board the rank and points "
+                                                         "come from: public, or private (final) after the deadline"),
                 })
                 for row in results.itertuples():
                     marks = f" {medals.emoji(row.medal)} {row.movement or ''}".rstrip()

@@ -35,7 +35,7 @@ DELETE_COMPETITION = [
 _COMPETITION_COLUMNS = """
     c.slug, c.event_slug, c.title, c.url, c.deadline, c.metric, c.kaggle_team_count, c.status, c.auto_sync,
     coalesce(c.direction_override, c.inferred_direction, 'higher') AS direction, c.direction_override,
-    c.inferred_direction, c.worst, c.best, c.points, c.content_hash,
+    c.inferred_direction, c.worst, c.best, c.points, c.content_hash, c.board,
     (SELECT max(started_at) FROM sync_runs s WHERE s.competition_slug = c.slug) AS last_attempt_at,
     (SELECT max(started_at) FROM sync_runs s WHERE s.competition_slug = c.slug
         AND s.outcome IN ('created', 'updated', 'unchanged')) AS last_success_at,

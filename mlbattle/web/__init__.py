@@ -7,7 +7,7 @@ come from the Streamlit-free modules of `mlbattle`; text helpers from `mlbattle.
 """
 
 from ..text import SyncState, age_text, md, score_format, sync_state
-from . import screen  # noqa: E402  (the big screen's drawing; it uses the modules above)
+from . import screen, shakeup  # noqa: E402  (the big screen's and the private reveal's drawing)
 from .actions import confirmed, flash, show_flashes, write
 from .auth import (
     LOCKOUT_SECONDS,
@@ -44,6 +44,6 @@ __all__ = [
     "count_registration", "figure", "flash", "follow", "forget_probes", "is_admin", "link", "load_settings",
     "locked_for", "login", "logout", "marked", "md", "medal_kpi", "movers_strip",
     "oidc_configured", "page", "pick", "probe", "read", "refresh_on_view", "refresher", "registration_wait",
-    "require_admin", "score_format", "screen", "show_flashes", "show_sync_state", "source", "sync_state", "url",
+    "require_admin", "score_format", "screen", "shakeup", "show_flashes", "show_sync_state", "source", "sync_state", "url",
     "view_refresh_due", "write",
 ]

@@ -196,7 +196,9 @@ def board_slide(cfg: Settings, record: Mapping[str, Any], rows: pd.DataFrame, fo
 def reveal(cfg: Settings, record: Mapping[str, Any]) -> bool:
     """After the deadline the screen shows the private reveal here (public → private, the shake-up); True
     when it drew it. Until the reveal exists, the final board is shown as any board."""
-    return False
+    from .shakeup import screen_slide
+
+    return screen_slide(cfg, record)
 
 
 def join_notice(cfg: Settings) -> str:
