@@ -196,7 +196,8 @@ def shakeup(field: pd.DataFrame, zones: Sequence[int]) -> go.Figure:
     top = int(max(field["public_rank"].max(), field["private_rank"].max()))
     log = len(field) > LOG_AXES_FROM
     figure = go.Figure()
-    _medal_bands(figure, zones, log)
+    start, end = (0.8, top * 1.25) if log else (0.5, top + 0.5)  # a log axis cannot reach 0
+    _medal_bands(figure, zones, start, end)
     named = len(field) <= NAMED_FIELD_MAX
     figure.add_trace(go.Scattergl(
         x=field["public_rank"], y=field["private_rank"], mode="markers", name="all Kaggle teams",
@@ -216,21 +217,24 @@ def shakeup(field: pd.DataFrame, zones: Sequence[int]) -> go.Figure:
         )
     figure.add_scatter(x=[1, top], y=[1, top], mode="lines", name="no move",
                        line={"color": BENCHMARK_COLOUR, "dash": "dot", "width": 1}, hoverinfo="skip")
-    axis = {"type": "log"} if log else {"range": [top + 0.5, 0.5]}
-    figure.update_xaxes(title_text="public rank", **({"type": "log"} if log else {"range": [0.5, top + 0.5]}))
-    figure.update_yaxes(title_text="private rank (1 at the top)", autorange="reversed" if log else None, **axis)
+    # Plotly takes a log axis's range as powers of ten.
+    low, high = (np.log10(start), np.log10(end)) if log else (start, end)
+    kind = "log" if log else "linear"
+    figure.update_xaxes(title_text="public rank", type=kind, range=[low, high])
+    figure.update_yaxes(title_text="private rank (1 at the top)", type=kind, range=[high, low])
     figure.update_layout(height=560, margin={"t": 30, "b": 10, "l": 10, "r": 10},
                          legend={"orientation": "h", "y": -0.15})
     return figure
 
 
-def _medal_bands(figure: go.Figure, zones: Sequence[int], log: bool) -> None:
-    """Gold, silver and bronze as horizontal bands over the private ranks each zone spans."""
-    start = 0.5 if not log else 0.9  # a log axis cannot start at or below 0
+def _medal_bands(figure: go.Figure, zones: Sequence[int], start: float, end: float) -> None:
+    """Gold, silver and bronze as horizontal bands over the private ranks each zone spans, drawn as filled
+    traces in data units (a shape's coordinates on a log axis are not), named in the legend."""
+    low = start
     for name, last in zip(MEDAL_COLOURS, zones):
-        if last + 0.5 <= start:
+        if last + 0.5 <= low:
             continue
-        figure.add_hrect(y0=start, y1=last + 0.5, fillcolor=MEDAL_COLOURS[name], opacity=0.18, line_width=0,
-                         layer="below", annotation_text=name, annotation_position="right",
-                         annotation_font_size=11)
-        start = last + 0.5
+        figure.add_scatter(x=[start, end, end, start], y=[low, low, last + 0.5, last + 0.5], fill="toself",
+                           mode="none", fillcolor=MEDAL_COLOURS[name], opacity=0.25, hoverinfo="skip",
+                           name=f"{name} zone (private rank ≤ {last:,})")
+        low = last + 0.5

@@ -187,6 +187,40 @@ def test_demo_visitor_follows_the_navigation_to_a_leaderboard_and_the_event_stan
         look_at_the_big_screen(page, demo_app.url, event, competition)
 
 
+
+def test_demo_visitor_sees_the_private_reveal_of_the_completed_competition(page, demo_app):
+    """The demo's completed competition: the private board's banner and shake-up cards, the public rank and
+    move beside each participant, the public-against-private chart, and the big screen's reveal slide."""
+    completed = next(c for c in demo.load_config().competitions if c.status == "completed")
+    with explained(demo_app):
+        page.goto(f"{demo_app.url}/leaderboard?competition={completed.slug}")
+        expect(main(page).get_by_role("heading", name=completed.title)).to_be_visible(timeout=FIRST_LOAD_MS)
+        expect(main(page).get_by_text("Private leaderboard", exact=True)).to_be_visible()
+        expect(metric(page, "Field shake-up")).to_have_text(re.compile(r"^0\.\d{3}$"))
+        expect(metric(page, "Biggest climb")).to_have_text(re.compile(r"^↑\d+$"))
+        expect(metric(page, "Biggest fall")).to_have_text(re.compile(r"^↓\d+$"))
+        table = main(page).locator('[data-testid="stDataFrame"]').first
+        expect(grid_rows(table).first).to_be_attached()
+        first = cells(grid_rows(table).first)
+        assert first[6].isdigit() and re.fullmatch(r"[↑↓=]\d*", first[7]), first  # public rank, then the move
+        page.get_by_role("tab", name="Public vs private").click()
+        chart = main(page).locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first
+        expect(chart.get_by_text("public rank", exact=True)).to_be_visible()
+        expect(chart.locator(".scatterlayer .point path, canvas").first).to_be_attached()
+        full_page_screenshot(page, "reveal.png")
+
+        page.set_viewport_size(SCREEN)
+        page.goto(f"{demo_app.url}/screen?competition={completed.slug}")
+        expect(main(page).get_by_text(re.compile("The private reveal"))).to_be_visible()
+        expect(main(page).get_by_text(re.compile("Biggest climb"))).to_be_visible()
+        expect(main(page).get_by_text(re.compile("Biggest fall"))).to_be_visible()
+        assert main(page).evaluate("m => m.scrollHeight <= window.innerHeight + 4"), "the reveal slide scrolls"
+        wait_until_idle(page)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "reveal-screen.png"), animations="disabled")
+        page.set_viewport_size(VIEWPORT)
+
+
 SCREEN = {"width": 1920, "height": 1080}
 
 

@@ -243,13 +243,14 @@ def test_the_chart_draws_the_field_faint_participants_named_zones_shaded_and_the
         [3, 1, "C"], [1, 2, "A"], [4, 3, "D"], [2, 5, "B"]]
     assert points["participants"].tolist() == ["Cy", "Ann", "Dan, Dora", "Ben"]
     figure = charts.shakeup(points, medals.thresholds(5))
-    field, people, diagonal = figure.data
+    *bands, field, people, diagonal = figure.data
     assert field.marker.opacity < 0.5 and list(field.x) == [3, 1, 4, 2]
     assert list(people.text) == ["Cy", "Ann", "Dan, Dora", "Ben"] and list(people.customdata) == [2, -1, 1, -3]
     assert (list(diagonal.x), list(diagonal.y)) == ([1, 5], [1, 5])  # to the largest rank on either board
     # Five ranked teams: gold to rank 1, silver to 1, bronze to 2; a zone no wider than the one before is not drawn.
-    assert [(shape.y0, shape.y1) for shape in figure.layout.shapes] == [(0.5, 1.5), (1.5, 2.5)]
-    assert figure.layout.yaxis.range == (5.5, 0.5) and figure.layout.xaxis.type is None  # rank 1 on top
+    assert [(band.name, min(band.y), max(band.y)) for band in bands] == [
+        ("gold zone (private rank ≤ 1)", 0.5, 1.5), ("bronze zone (private rank ≤ 2)", 1.5, 2.5)]
+    assert figure.layout.yaxis.range == (5.5, 0.5) and figure.layout.xaxis.type == "linear"  # rank 1 on top
 
 
 def test_the_chart_uses_log_axes_for_a_large_field_and_escapes_names():
@@ -262,9 +263,12 @@ def test_the_chart_uses_log_axes_for_a_large_field_and_escapes_names():
                            "participants": ["<i>Ann</i>"] + [None] * 999})
     figure = charts.shakeup(points, (12, 50, 100))
     assert figure.layout.xaxis.type == "log" and figure.layout.yaxis.type == "log"
-    assert figure.layout.yaxis.autorange == "reversed"
-    assert figure.data[1].text == ("&lt;i&gt;Ann&lt;/i&gt;",)
-    assert len(figure.layout.shapes) == 3
+    # A log axis's range and shapes are in powers of ten: rank 1000 (and a margin) at the bottom, 1 at the top.
+    low, high = figure.layout.yaxis.range
+    assert 10**low > 1000 and 0.5 < 10**high < 1
+    assert figure.data[4].text == ("&lt;i&gt;Ann&lt;/i&gt;",)
+    bands = [(min(band.y), max(band.y)) for band in figure.data[:3]]  # in ranks, as traces are on any axis
+    assert bands == [(0.8, 12.5), (12.5, 50.5), (50.5, 100.5)]
     assert "No team" in charts.shakeup(points.head(0), (0, 0, 0)).layout.annotations[0].text
 
 

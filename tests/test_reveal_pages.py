@@ -70,6 +70,7 @@ def test_the_leaderboard_says_private_and_shows_public_to_private_with_the_move(
     assert list(zip(table["kaggle_username"], public, table["reveal_move"])) == [
         ("cy", 3, "↑2"), ("ann", 1, "↓1"), ("dan", 4, "↑1"), ("dora", 4, "↑1"), ("fay", None, ""), ("ben", 2, "↓3")]
     assert '"public_rank": {"label": "Public rank"' in at.dataframe[0].proto.columns
+    assert list(table["movement"]) == ["", "", "", "", "new", ""]  # new to the private board, not to the room
     assert [tab.label for tab in at.tabs][-1] == "Public vs private"
 
 

@@ -15,6 +15,7 @@ from ..text import md
 from .data import Source, figure, source
 
 SCREEN_ROWS = 8  # the reveal slide's rows: the big screen's ten, less the two lines calling out the moves
+CALLOUT = "font-size: 36px; font-weight: 600; color: #1c2331; margin: 0.3rem 0"  # read from the back row too
 REVEAL_COLUMNS = ("public_rank", "reveal_move")
 
 COLUMNS = {
@@ -70,15 +71,20 @@ def _figure(value: float | None) -> str:
 
 def marked(rows: pd.DataFrame, shown: reveal.View | None) -> pd.DataFrame:
     """Table rows with `public_rank` and `reveal_move` (↑212, ↓37) for the participants on them; the all-teams
-    view lists a team's participants as 'ann, ben', who share the row."""
+    view lists a team's participants as 'ann, ben', who share the row. The same-board Move column's "new" is
+    dropped for anyone who was on the public board: the reveal's move tells their story."""
     if shown is None or not shown.moves or "kaggle_username" not in rows:
         return rows
     by_key = {registry.username_key(row["kaggle_username"]): row for row in shown.moves}
     found = [by_key.get(registry.username_key(str(name).split(",")[0])) if isinstance(name, str) else None
              for name in rows["kaggle_username"]]
-    return rows.assign(
+    out = rows.assign(
         public_rank=pd.Series([row["public_rank"] if row else None for row in found], index=rows.index, dtype="Int64"),
         reveal_move=[reveal.move_text(row["move"]) if row else "" for row in found])
+    if "movement" in out:  # "new" on the first private board: not new to the room, the public rank says where from
+        was_public = out["public_rank"].notna().to_numpy()
+        out["movement"] = out["movement"].where(~(was_public & (out["movement"] == "new").to_numpy()), "")
+    return out
 
 
 def order(columns: list[str], shown: reveal.View | None) -> list[str]:
@@ -140,12 +146,13 @@ def screen_html(shown: reveal.View) -> str:
                     f'{plain(row["participant"])}</td><td class="num">{_rank(row["public_rank"])}</td>'
                     f'<td class="num">{_move_html(row["move"])}</td><td>{medal}</td></tr>')
     climber, faller = reveal.biggest(shown.moves)
-    calls = [f'<div class="screen-foot">{label}: <b>{plain(row["participant"])}</b> {_move_html(row["move"])} '
+    calls = [f'<div class="screen-foot" style="{CALLOUT}">{label}: <b>{plain(row["participant"])}</b> '
+             f'{_move_html(row["move"])} '
              f'(#{row["public_rank"]:,} → #{row["private_rank"]:,})</div>'
              for label, row in (("🚀 Biggest climb", climber), ("💥 Biggest fall", faller)) if row]
     figures = shown.figures
     shake = f" · field shake-up {_figure(figures.field)}" if figures else ""
-    return (f'<div class="screen-sub">🔓 The private reveal: public → private{shake}</div>'
+    return (f'<div class="screen-sub" style="{CALLOUT}">🔓 The private reveal: public → private{shake}</div>'
             f'<table class="screen-board">{head}{"".join(body)}</table>{"".join(calls)}')
 
 
