@@ -81,7 +81,9 @@ def load(
     """
     previous = con.execute(queries.LOADED_STATE, [run.slug]).fetchone()
     content_hash = download.content_hash
-    if previous and previous[0] == content_hash:
+    # The same rows served as the other board (a private split scored like the public one) still switch it.
+    switched = bool(previous and previous[0] and previous[2] != download.board)
+    if previous and previous[0] == content_hash and not switched:
         return _unchanged(con, run, finished, content_hash)
     parsed = parsed or parse_download(download)
     csv_file, staged = parsed.csv_file, parsed.board
@@ -90,8 +92,8 @@ def load(
 
     rows = staged.num_rows
     direction = parse.direction(staged) or direction_from_metric(metric)
-    # Members come from another column in the older layout: a switch of layout rewrites every row.
-    rewrite_all = previous is None or previous[1] != csv_file.kind
+    # Members come from another column in the older layout: a switch of layout (or of board) rewrites every row.
+    rewrite_all = previous is None or previous[1] != csv_file.kind or switched
     key = (store, run.slug)
     held = None if rewrite_all else BOARDS.get(key, previous[0])
     positions, arrived, replaced = _compare(con, run.slug, staged, held.board if held else None, rewrite_all)

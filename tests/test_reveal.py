@@ -324,3 +324,16 @@ def test_the_first_private_board_sends_one_alert_with_the_top_three_and_the_bigg
     assert hook.texts == [
         "🔓 Reveal Cup: the private leaderboard is out. 1. Cy (↑2); 2. Ann (↓1); 3. Dan (↑1), Dora (↑1). "
         "Biggest climb: Cy ↑2 (#3 → #1). Biggest fall: Ben ↓3 (#2 → #5)."]
+
+
+def test_a_private_board_with_the_public_boards_very_rows_is_still_a_reveal(settings, local_fetch):
+    """Kaggle's file name is the only difference: the switch is loaded, kept and shown, with no shake-up."""
+    register(settings)
+    load(settings, local_fetch, PUBLIC)
+    load(settings, local_fetch, PUBLIC, private=True)
+    with db.connect(settings) as con:
+        assert reveal.state(con, SLUG).revealed
+    assert [r[4] for r in sorted(kept(settings)["public_boards"], key=lambda r: r[1])] == [r[1] for r in PUBLIC]
+    assert figures(settings).field == 0.0
+    again = sync.sync(SLUG, settings, fetch=local_fetch({SLUG: zip_of(SLUG, PUBLIC, private=True)}))
+    assert again.outcome == "unchanged"  # the same private board again writes nothing
