@@ -81,3 +81,14 @@ def test_the_event_standings_show_each_participants_place_change(moved):
     assert not at.exception
     table = at.dataframe[0].value
     assert list(zip(table["kaggle_username"], table["movement"])) == [("ben", "▲1"), ("ann", "▼1"), ("cy", "–")]
+
+
+def test_the_pages_csv_download_carries_the_same_columns_as_the_cli(moved):
+    from mlbattle import export, reads
+
+    with db.connect(moved) as con:
+        text = reads.leaderboard_csv(con, SLUG, reads.LeaderboardFilter())
+    header, *rows = [line.split(",") for line in text.splitlines()]
+    assert tuple(header) == export.LEADERBOARD_COLUMNS
+    assert [(r[3], r[8], r[9], r[10]) for r in rows] == [
+        ("ben", "public", "gold", "6"), ("ann", "public", "gold", "1"), ("cy", "public", "bronze", "15")]
