@@ -206,3 +206,11 @@ def test_previous_rank_is_the_rank_on_the_latest_earlier_download_that_had_them(
         frame = movement.board(con, slug)
     assert {row.kaggle_username: (row.kaggle_rank, None if pd.isna(row.previous_rank) else int(row.previous_rank))
             for row in frame.itertuples()} == expected
+
+
+def test_team_mates_who_moved_together_share_one_movers_card(settings, cup):
+    cup(_rows((1, "A", "ann"), (2, "BC", "ben,cy"), (3, "D", "dee")))
+    cup(_rows((1, "BC", "ben,cy"), (2, "D", "dee"), (3, "A", "ann")))
+    with db.connect(settings) as con:
+        top = movement.movers(movement.board(con, SLUG))
+    assert list(zip(top["participant"], top["movement"])) == [("Ann", "▼2"), ("Ben, Cy", "▲1"), ("Dee", "▲1")]

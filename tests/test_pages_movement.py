@@ -47,7 +47,7 @@ def test_the_leaderboard_shows_moves_medals_movers_and_the_medal_count(moved):
     assert metrics["In the medals"].value == "3"
     assert "3 participants in the medals" in shown(at)
     assert [(m.label, m.value, m.delta) for m in at.metric if m.label.startswith(("Cy", "Ben", "Ann"))] == [
-        ("Cy 🥉", "Kaggle #7", "▲8"), ("Ben 🥇", "Kaggle #1", "▲5"), ("Ann Lee 🥇", "Kaggle #2", "▼1")]
+        ("Cy 🥉", "#7", "▲8"), ("Ben 🥇", "#1", "▲5"), ("Ann Lee 🥇", "#2", "▼1")]
 
 
 def test_the_medal_zone_filter_keeps_ranks_inside_bronze_and_no_benchmarks(moved):

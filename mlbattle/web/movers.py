@@ -21,9 +21,9 @@ def movers_strip(moves: pd.DataFrame, count: int = MOVERS_SHOWN) -> None:
     st.caption("Moved most since the previous download")
     for card, row in zip(st.columns(count), top.itertuples()):
         move = int(row.move)
-        card.metric(f"{md(row.participant)} {medals.emoji(row.medal)}".strip(), f"Kaggle #{int(row.kaggle_rank):,}",
-                    delta=row.movement, border=True,
-                    delta_color="normal" if move > 0 else "inverse", delta_arrow="off")
+        card.metric(f"{md(row.participant)} {medals.emoji(row.medal)}".strip(), f"#{int(row.kaggle_rank):,}",
+                    delta=row.movement, border=True, help="Kaggle rank now, and places moved since the previous "
+                    "download", delta_color="normal" if move > 0 else "inverse", delta_arrow="off")
 
 
 def medal_kpi(column: Any, moves: pd.DataFrame) -> None:
