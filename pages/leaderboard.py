@@ -59,7 +59,7 @@ with web.source(cfg) as data:
         best.metric("Best participant", "–")
     leader.metric("Leader's score", "–" if kpis["leader_score"] is None else score_format % kpis["leader_score"])
     submissions.metric("Submissions", f"{int(kpis['submissions'] or 0):,}")
-    web.medal_kpi(in_medals, moves)
+    web.medal_kpi(in_medals, moves, zones)
     web.movers_strip(moves)
     if not record["teams"]:
         st.info("This leaderboard has not been downloaded yet." + (" It is being fetched now." if refreshing else ""))

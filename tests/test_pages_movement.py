@@ -92,3 +92,14 @@ def test_the_pages_csv_download_carries_the_same_columns_as_the_cli(moved):
     assert tuple(header) == export.LEADERBOARD_COLUMNS
     assert [(r[3], r[8], r[9], r[10]) for r in rows] == [
         ("ben", "public", "gold", "6"), ("ann", "public", "gold", "1"), ("cy", "public", "bronze", "15")]
+
+
+def test_with_nobody_in_the_medals_the_kpi_says_where_bronze_ends(settings, local_fetch):
+    with db.connect(settings) as con:
+        registry.add_competition(con, CompetitionFacts(SLUG, "Medal Cup", metric="Accuracy"), status="completed")
+        registry.add_participant(con, "cy", "Cy")
+    sync.sync(SLUG, settings, fetch=local_fetch({SLUG: zip_of(SLUG, twenty({"cy": 12}))}))
+    at = app("pages/leaderboard.py", competition=SLUG)
+    assert {m.label: m.value for m in at.metric}["In the medals"] == "0"
+    assert "bronze ends at Kaggle #8" in shown(at)
+    assert at.dataframe[0].value["movement"].tolist() == ["new"]
