@@ -109,7 +109,7 @@ with web.source(cfg) as data:
         "is_benchmark": st.column_config.CheckboxColumn("Benchmark"),
         **web.movers.COLUMNS,
     }
-    order = (["platform_rank", "movement", "participant", "kaggle_username", "team_name", "kaggle_rank", "medal_icon",
+    order = (["platform_rank", "participant", "kaggle_username", "team_name", "kaggle_rank", "movement", "medal_icon",
               "score", "submission_count", "last_submission"] if filters.view == "participants" else
              ["kaggle_rank", "medal_icon", "team_name", "participant", "movement", "score", "submission_count",
               "last_submission", "platform_rank", "is_benchmark"])
