@@ -63,7 +63,7 @@ def test_one_board_shows_the_participants_top_in_large_type_without_the_sidebar(
     assert "Board alpha" in html and "200 teams on Kaggle" in html
     assert html.count("<tr>") == screen.TOP + 1  # the header and the top ten of fourteen
     assert re.search(r'<td class="num rank">1</td>', html)
-    assert '[data-testid="stSidebar"]' in html and "display: none" in html and "font-size: 44px" in html
+    assert '[data-testid="stSidebar"]' in html and "display: none" in html and "font-size: 48px" in html
     assert "<script>" not in html and "\u202e" not in html and "&lt;b&gt;Bold&lt;/b&gt;" in html
     clock = at.get("iframe")
     assert len(clock) == 1 and "setInterval(tick, 1000)" in clock[0].proto.srcdoc  # ticks in the browser

@@ -37,10 +37,10 @@ STYLE = """<style>
 [data-testid="stMainBlockContainer"] { padding: 1.2rem 2.5rem 0.5rem 2.5rem !important; max-width: 100% !important; }
 .screen-title { font-size: 64px; font-weight: 800; line-height: 1.1; margin: 0; color: #1c2331; }
 .screen-sub { font-size: 30px; color: #3d4657; margin: 0.3rem 0 0 0; }
-table.screen-board { width: 100%; border-collapse: collapse; font-size: 44px; line-height: 1.25; }
+table.screen-board { width: 100%; border-collapse: collapse; font-size: 48px; line-height: 1.22; }
 table.screen-board th { font-size: 26px; text-transform: uppercase; letter-spacing: 0.06em; color: #3d4657;
   text-align: left; border-bottom: 4px solid #1c2331; padding: 0.2rem 0.6rem; }
-table.screen-board td { padding: 0.28rem 0.6rem; border-bottom: 2px solid #d5dae3; color: #1c2331;
+table.screen-board td { padding: 0.22rem 0.6rem; border-bottom: 2px solid #d5dae3; color: #1c2331;
   white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 760px; }
 table.screen-board tr:nth-child(even) td { background: #f3f5f9; }
 table.screen-board td.num, table.screen-board th.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -93,9 +93,9 @@ def epoch_ms(moment: datetime | None) -> int | None:
     return None if moment is None else int(moment.replace(tzinfo=UTC).timestamp() * 1000)
 
 
-CLOCK = """<div style="font-family:'Source Sans Pro','Source Sans 3',sans-serif;color:#1c2331;text-align:right">
+CLOCK = """<div style="font-family:'Source Sans Pro','Source Sans 3','Helvetica Neue',Arial,sans-serif;color:#1c2331;text-align:right">
 <div id="left" style="font-size:60px;font-weight:800;line-height:1.1;font-variant-numeric:tabular-nums"></div>
-<div id="age" style="font-size:28px;color:#3d4657"></div></div>
+<div id="age" style="font-size:32px;color:#3d4657"></div></div>
 <script>
 const deadline = DEADLINE_MS, synced = SYNCED_MS, skew = NOW_MS - Date.now();
 const pad = n => String(n).padStart(2, "0");
@@ -111,7 +111,7 @@ function ago(ms) {
 function tick() {
   const now = Date.now() + skew;
   document.getElementById("left").textContent = deadline === null ? "" :
-    deadline > now ? "⏱ " + span(deadline - now) + " left" : "⏱ deadline passed";
+    deadline > now ? span(deadline - now) + " left" : "deadline passed";
   document.getElementById("age").textContent = synced === null ? "not synced yet" : "synced " + ago(now - synced);
 }
 tick(); setInterval(tick, 1000);
