@@ -19,6 +19,7 @@ from plotly.subplots import make_subplots
 FIELD_COLOUR = "#9db4d0"
 PARTICIPANT_COLOUR = "#d6336c"
 BENCHMARK_COLOUR = "#495057"
+ZONE_COLOURS = {"gold": "#d4a017", "silver": "#8a9597", "bronze": "#b0643c"}
 MAX_MARKERS = 500
 PALETTE = plotly_colors.qualitative.Plotly
 
@@ -60,10 +61,12 @@ def score_distribution(
     *,
     direction: str,
     metric: str | None = None,
+    zones: Sequence[tuple[str, int, float | None]] = (),
 ) -> go.Figure:
     """The whole field as a histogram (bins: start, end, teams, binned in SQL), participants as markers on
     their bar (participant, kaggle_rank, score; the best `MAX_MARKERS`), benchmarks (team_name, score) as
-    dashed vertical lines. Better scores are to the right in both directions."""
+    dashed vertical lines, and the medal zones (medal, last rank, score it needs) as dotted lines in their
+    colour, labelled at the foot. Better scores are to the right in both directions."""
     if bins.empty or int(bins["teams"].sum()) == 0:
         return _empty("No scores on this leaderboard yet")
     figure = go.Figure()
@@ -97,6 +100,7 @@ def score_distribution(
             annotation_position="top left" if index % 2 == 0 else "top right",
             annotation_yshift=-16 * (index % 2), annotation_font_size=11,
         )
+    _zone_lines(figure, zones)
     figure.update_layout(
         bargap=0.02, showlegend=True, legend={"orientation": "h", "y": -0.2},
         margin={"t": 40, "b": 10, "l": 10, "r": 10},
@@ -105,6 +109,22 @@ def score_distribution(
                         else True)
     figure.update_yaxes(title_text="teams")
     return figure
+
+
+def _zone_lines(figure: go.Figure, zones: Sequence[tuple[str, int, float | None]]) -> None:
+    """The score each medal zone needs, beside the benchmarks: dotted, labelled at the bottom so the two kinds
+    of line never share a label's place. Zones that need the same score (small boards) share one line."""
+    by_score: dict[float, list[str]] = {}
+    for name, rank, score in zones:
+        if score is not None and np.isfinite(score):
+            by_score.setdefault(float(score), []).append(f"{name} ≤ #{rank}")
+    for index, (score, labels) in enumerate(sorted(by_score.items())):
+        colour = ZONE_COLOURS.get(labels[0].split()[0], BENCHMARK_COLOUR)
+        figure.add_vline(
+            x=score, line_dash="dot", line_width=2, line_color=colour,
+            annotation_text=plain(", ".join(labels)), annotation_font_color=colour, annotation_font_size=11,
+            annotation_position="bottom left" if index % 2 == 0 else "bottom right",
+        )
 
 
 def progress(

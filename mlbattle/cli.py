@@ -157,26 +157,29 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
-    from . import export, kaggle_client, queries
+    from . import export, kaggle_client, medals, movement, queries
 
     slug = kaggle_client.competition_slug(args.competition)
     with _connect() as con:
         if not con.execute(queries.GET_COMPETITION, [slug]).fetchone():
             raise CommandError(f"there is no competition {slug!r}: import it first")
-        if args.all_teams:
-            rows = con.execute(queries.ALL_TEAMS, [slug, slug]).fetchall()
-        else:
-            rows = con.execute(queries.PLATFORM_LEADERBOARD, [slug]).fetchall()
+        table = movement.export_frame(con, slug, args.all_teams)
     if args.csv:
-        sys.stdout.write(export.to_csv(export.PLATFORM_COLUMNS, rows))
+        sys.stdout.write(export.to_csv(export.LEADERBOARD_COLUMNS, table.itertuples(index=False)))
         return 0
-    for row in rows:
-        platform_rank, kaggle_rank, participant, username, team, score, count, _ = row
-        print(f"{platform_rank or '-':>4} {kaggle_rank:>6}  {(participant or '-')[:30]:<30} {(team or '')[:30]:<30} "
-              f"{'' if score is None else score}")
-    if not rows:
+    for row in table.itertuples(index=False):
+        mark = f"{medals.emoji(row.medal)}{_move(row.previous_rank, row.kaggle_rank, row.participant)}"
+        print(f"{row.platform_rank or '-':>4} {row.kaggle_rank:>6}  {(row.participant or '-')[:30]:<30} "
+              f"{(row.team_name or '')[:30]:<30} {'' if row.score is None else row.score}  {mark}".rstrip())
+    if table.empty:
         print("no registered participant is on this leaderboard yet")
     return 0
+
+
+def _move(previous_rank: int | None, kaggle_rank: int, participant: str | None) -> str:
+    from . import movement
+
+    return movement.arrow(previous_rank, kaggle_rank) if participant else ""
 
 
 def cmd_backup(args: argparse.Namespace) -> int:

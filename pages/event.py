@@ -65,13 +65,18 @@ if table.empty:
 else:
     columns = {
         "place": st.column_config.NumberColumn("Place", format="%d"),
+        "movement": st.column_config.TextColumn(
+            "Move", width="small", help="places gained (▲) or lost (▼) since the newest download of any of the "
+            "event's boards; new: not in the standings before it"),
         "participant": st.column_config.TextColumn("Participant"),
         "kaggle_username": st.column_config.TextColumn("Kaggle username"),
         "total_points": st.column_config.NumberColumn("Total points", format="%.1f"),
         **{column: st.column_config.NumberColumn(titles.get(column, column), format="%.1f") for column in order},
     }
-    st.dataframe(table, hide_index=True, column_config=columns,
-                 column_order=list(standings.TABLE_COLUMNS) + order, height=min(38 + 35 * len(table), 720))
+    moved = table.merge(result.movement[["kaggle_username", "movement"]], on="kaggle_username", how="left")
+    st.dataframe(moved, hide_index=True, column_config=columns,
+                 column_order=["place", "movement", *standings.TABLE_COLUMNS[1:], *order],
+                 height=min(38 + 35 * len(table), 720))
     st.plotly_chart(web.figure(charts.standings, table, order, titles=titles), key="standings")
     with st.expander("Per competition: rank, score and points of each participant"):
         st.dataframe(result.per_competition, hide_index=True, column_config={

@@ -8,7 +8,7 @@ import math
 
 import streamlit as st
 
-from mlbattle import charts, db, reads, web
+from mlbattle import charts, db, movement, reads, web
 
 cfg = web.page("Leaderboard")
 slug = (st.query_params.get("competition") or "").strip()
@@ -45,9 +45,12 @@ with web.source(cfg) as data:
 
     kpis = data.read(version, reads.leaderboard_kpis, slug)
     bins = data.read(version, reads.score_histogram, slug)
+    moves = data.read(version, movement.board, slug)
+    zones = data.read(version, movement.zones, slug)
+    teams_ranked, board_name = data.read(version, movement.facts, slug)
     score_format = web.score_format([kpis["leader_score"], *bins["start"], *bins["end"]])
 
-    teams, people, best, leader, submissions = st.columns(5)
+    teams, people, best, in_medals, leader, submissions = st.columns(6)
     teams.metric("Teams on Kaggle", f"{record['teams']:,}")
     people.metric("Participants on it", f"{record['matched']:,}", help=f"of {kpis['registered']:,} registered")
     if kpis["best_participant"] is not None:
@@ -58,6 +61,8 @@ with web.source(cfg) as data:
         best.metric("Best participant", "–")
     leader.metric("Leader's score", "–" if kpis["leader_score"] is None else score_format % kpis["leader_score"])
     submissions.metric("Submissions", f"{int(kpis['submissions'] or 0):,}")
+    web.medal_kpi(in_medals, moves)
+    web.movers_strip(moves)
     if not record["teams"]:
         st.info("This leaderboard has not been downloaded yet." + (" It is being fetched now." if refreshing else ""))
 
@@ -76,6 +81,12 @@ with web.source(cfg) as data:
     show_benchmarks = True
     if view == "all":
         show_benchmarks = st.checkbox("Show benchmark rows (rank 0)", value=True)
+    medal_zone = st.checkbox("Only teams in a medal zone", key="medals", bind="query-params",
+                             help="Kaggle ranks inside the bronze zone or better: "
+                                  + ", ".join(f"{z.medal} ≤ #{z.rank:,}" for z in zones) if zones else None)
+    if medal_zone:
+        show_benchmarks = False
+        rank_max = min(int(rank_max), zones[-1].rank if zones else 0)
     filters = reads.LeaderboardFilter(view or "participants", search or "", int(rank_min), int(rank_max),
                                       show_benchmarks)
 
@@ -98,13 +109,15 @@ with web.source(cfg) as data:
         "submission_count": st.column_config.NumberColumn("Submissions", format="%d"),
         "last_submission": st.column_config.DatetimeColumn("Last submission (UTC)", format="YYYY-MM-DD HH:mm"),
         "is_benchmark": st.column_config.CheckboxColumn("Benchmark"),
+        **web.movers.COLUMNS,
     }
-    order = (["platform_rank", "participant", "kaggle_username", "team_name", "kaggle_rank", "score",
-              "submission_count", "last_submission"] if filters.view == "participants" else
-             ["kaggle_rank", "team_name", "participant", "score", "submission_count", "last_submission",
-              "platform_rank", "is_benchmark"])
+    order = (["platform_rank", "movement", "participant", "kaggle_username", "team_name", "kaggle_rank", "medal_icon",
+              "score", "submission_count", "last_submission"] if filters.view == "participants" else
+             ["kaggle_rank", "medal_icon", "team_name", "participant", "movement", "score", "submission_count",
+              "last_submission", "platform_rank", "is_benchmark"])
     if shown.total:
-        st.dataframe(shown.rows, hide_index=True, column_config=columns, column_order=order,
+        st.dataframe(web.marked(shown.rows, moves, teams_ranked, board_name), hide_index=True, column_config=columns,
+                     column_order=order,
                      height=min(38 + 35 * len(shown.rows), 720))
         first = (page_number - 1) * page_size + 1
         st.caption(f"Rows {first:,}–{first + len(shown.rows) - 1:,} of {shown.total:,}")
@@ -133,7 +146,8 @@ with web.source(cfg) as data:
         with distribution:
             benchmarks = data.read(version, reads.benchmarks, slug)
             st.plotly_chart(web.figure(charts.score_distribution, bins, marks, benchmarks, direction=direction,
-                                       metric=metric), key="distribution")
+                                       metric=metric, zones=tuple((z.medal, z.rank, z.score) for z in zones)),
+                            key="distribution")
             if bins.attrs.get("clipped"):
                 st.caption("Outliers squeezed the field into one bar, so the axis spans the 1st to 99th "
                            "percentile; teams beyond it count in the edge bars.")

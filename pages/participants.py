@@ -4,7 +4,7 @@ import math
 
 import streamlit as st
 
-from mlbattle import charts, db, reads, registry, web
+from mlbattle import charts, db, medals, movement, reads, registry, web
 
 cfg = web.page("Participants")
 st.title("🙋 Participants")
@@ -46,7 +46,7 @@ with mine:
         with web.source(cfg) as data:
             version = data.probe(reads.data_version)
             person = data.read(version, reads.participant, lookup)
-            results = data.read(version, reads.participant_results, lookup) if person else None
+            results = data.read(version, movement.participant_results, lookup) if person else None
             snapshots = data.read(version, reads.participant_history, lookup) if person else None
         if person is None:
             st.warning(f"{web.md(lookup)} is not registered. Register on the first tab.")
@@ -57,9 +57,11 @@ with mine:
                         "submitted, check that the username matches your Kaggle profile; new downloads "
                         "arrive at each sync.")
             else:
-                st.dataframe(results, hide_index=True, column_order=[
-                    "title", "platform_rank", "on_platform", "kaggle_rank", "teams", "score", "team_name",
-                    "submission_count", "last_submission", "status"], column_config={
+                st.dataframe(results.assign(medal_icon=[medals.emoji(m) for m in results["medal"]]),
+                             hide_index=True, column_order=[
+                    "title", "platform_rank", "on_platform", "kaggle_rank", "movement", "medal_icon", "teams",
+                    "score", "team_name", "submission_count", "last_submission", "status"], column_config={
+                    **web.movers.COLUMNS,
                     "title": st.column_config.TextColumn("Competition"),
                     "platform_rank": st.column_config.NumberColumn("Platform rank", format="%d"),
                     "on_platform": st.column_config.NumberColumn("of participants", format="%d"),
@@ -73,7 +75,8 @@ with mine:
                     "status": st.column_config.TextColumn("Status"),
                 })
                 for row in results.itertuples():
-                    with st.expander(f"{web.md(row.title)}: rank {row.kaggle_rank:,} of {row.teams:,}"):
+                    marks = f" {medals.emoji(row.medal)} {row.movement or ''}".rstrip()
+                    with st.expander(f"{web.md(row.title)}: rank {row.kaggle_rank:,} of {row.teams:,}{marks}"):
                         web.link("leaderboard", "Open the leaderboard", competition=row.competition)
                         own = snapshots[snapshots["competition"] == row.competition].assign(
                             participant=person["display_name"])

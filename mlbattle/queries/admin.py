@@ -61,7 +61,7 @@ PARTICIPANT_KEYS = "SELECT username_key FROM participants"
 
 RECENT_RUNS = """
     SELECT started_at, competition_slug, trigger, outcome, rows, matched, created, updated, removed, duration_ms,
-           error
+           error, notice
     FROM sync_runs WHERE (? IS NULL OR competition_slug = ?) ORDER BY started_at DESC LIMIT ?"""
 
 HISTORY = """

@@ -111,4 +111,9 @@ MIGRATIONS: list[list[str]] = [
         "UPDATE competitions SET board = 'public' WHERE content_hash IS NOT NULL",
         "UPDATE history SET board = 'public'",
     ],
+    # Alerts: what a webhook delivery that failed leaves on the sync run it followed ("the webhook answered
+    # 500"), so organisers see it in the run log; the sync itself still succeeded.
+    [
+        "ALTER TABLE sync_runs ADD COLUMN notice VARCHAR",
+    ],
 ]

@@ -24,6 +24,7 @@ from .auth import (
 )
 from .data import PAGE_BUSY_SECONDS, PROBE_FRESH_SECONDS, Source, figure, forget_probes, probe, read, source
 from .links import link, pick, url
+from .movers import marked, medal_kpi, movers_strip
 from .refresh import (
     Refresher,
     Watch,
@@ -39,8 +40,9 @@ from .setup import APP_TITLE, PAGES, load_settings, page
 
 __all__ = [
     "APP_TITLE", "LOCKOUT_SECONDS", "MAX_FAILURES", "PAGES", "PAGE_BUSY_SECONDS", "PROBE_FRESH_SECONDS",
-    "Refresher", "Source", "Watch", "SyncState", "admin_gate", "age_text", "autorefresh", "changed", "confirmed", "count_registration",
-    "figure", "flash", "follow", "forget_probes", "is_admin", "link", "load_settings", "locked_for", "login", "logout", "md",
+    "Refresher", "Source", "SyncState", "Watch", "admin_gate", "age_text", "autorefresh", "changed", "confirmed",
+    "count_registration", "figure", "flash", "follow", "forget_probes", "is_admin", "link", "load_settings",
+    "locked_for", "login", "logout", "marked", "md", "medal_kpi", "movers_strip",
     "oidc_configured", "page", "pick", "probe", "read", "refresh_on_view", "refresher", "registration_wait",
     "require_admin", "score_format", "screen", "show_flashes", "show_sync_state", "source", "sync_state", "url",
     "view_refresh_due", "write",
