@@ -46,7 +46,9 @@ table.screen-board tr:nth-child(even) td { background: #f3f5f9; }
 table.screen-board td.num, table.screen-board th.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.screen-board td.rank { font-weight: 800; color: #d6336c; width: 5.5rem; }
 table.screen-board td.name { font-weight: 700; }
-table.screen-board td.medal, table.screen-board td.move { width: 7rem; }
+table.screen-board td.medal, table.screen-board th.medal { width: 7rem; text-align: center; }
+table.screen-board td.move, table.screen-board th.move { width: 8rem; padding-left: 1.6rem; }
+.screen-none { color: #8a93a3; }
 .screen-up { color: #0a7d32; font-weight: 800; } .screen-down { color: #b3261e; font-weight: 800; }
 .screen-foot { font-size: 28px; color: #3d4657; margin-top: 0.6rem; }
 .screen-join { font-size: 34px; font-weight: 700; background: #fde8ef; border-radius: 12px;
@@ -139,6 +141,9 @@ def heading(title: str, subtitle: str, record: Mapping[str, Any] | None) -> None
                       height=120)
 
 
+NONE = '<span class="screen-none">–</span>'  # no medal: a quiet dash, so the column never looks broken
+
+
 def arrow(text: object) -> str:
     """A movement's text (▲3, ▼2, new, –) coloured for the room: up green, down red."""
     shown = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
@@ -151,15 +156,15 @@ def arrow(text: object) -> str:
 
 def board_table(rows: pd.DataFrame, teams: int, fmt: str) -> str:
     """The participants' top: platform rank, name, Kaggle rank (of how many), medal, score, movement."""
-    head = ('<tr><th class="num">#</th><th>Participant</th><th class="num">Kaggle rank</th><th>Medal</th>'
-            '<th class="num">Score</th><th>Move</th></tr>')
+    head = ('<tr><th class="num">#</th><th>Participant</th><th class="num">Kaggle rank</th><th class="medal">Medal'
+            '</th><th class="num">Score</th><th class="move">Move</th></tr>')
     body = []
     for row in rows.head(TOP).to_dict("records"):
         score = "–" if row["score"] is None or pd.isna(row["score"]) else fmt % row["score"]
         body.append(f'<tr><td class="num rank">{int(row["platform_rank"])}</td>'
                     f'<td class="name">{plain(row["participant"])}</td>'
                     f'<td class="num">{int(row["kaggle_rank"]):,} <small>/ {teams:,}</small></td>'
-                    f'<td class="medal">{medals.emoji(row.get("medal"))}</td><td class="num">{score}</td>'
+                    f'<td class="medal">{medals.emoji(row.get("medal")) or NONE}</td><td class="num">{score}</td>'
                     f'<td class="move">{arrow(row.get("movement"))}</td></tr>')
     return f'<table class="screen-board">{head}{"".join(body)}</table>'
 
@@ -172,7 +177,7 @@ def standings_table(table: pd.DataFrame, moves: pd.DataFrame) -> str:
                    f'<td class="move">{arrow(arrows.get(row["kaggle_username"]))}</td></tr>'
                    for row in table.head(TOP).to_dict("records"))
     return ('<table class="screen-board"><tr><th class="num">#</th><th>Participant</th><th class="num">Points</th>'
-            f"<th>Move</th></tr>{body}</table>")
+            f'<th class="move">Move</th></tr>{body}</table>')
 
 
 def board_slide(cfg: Settings, record: Mapping[str, Any], rows: pd.DataFrame, footnote: str = "") -> None:
