@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -118,6 +120,18 @@ def test_without_a_query_the_screen_offers_events_and_boards(night) -> None:
     assert not at.exception and not at.error
     next(b for b in at.button if "Neural Night" in b.label).click().run()
     assert at.query_params["event"] == EVENT and "slide 1 of 3" in drawn(at)
+
+
+def test_while_registration_is_open_the_screen_says_how_to_join(night, monkeypatch) -> None:
+    """The notice comes from the registration rules (`registration.registration_notice`); here a stand-in
+    module answers for it, with markup in the code that must stay text."""
+    rules = types.ModuleType("mlbattle.registration")
+    rules.registration_notice = lambda settings: "Register with the join code <b>owl</b>"  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "mlbattle.registration", rules)
+
+    html = drawn(app("pages/screen.py", competition="alpha"))
+
+    assert '<div class="screen-join">Register with the join code &lt;b&gt;owl&lt;/b&gt;</div>' in html
 
 
 def test_the_request_reads_the_query() -> None:

@@ -204,9 +204,13 @@ def reveal(cfg: Settings, record: Mapping[str, Any]) -> bool:
 
 
 def join_notice(cfg: Settings) -> str:
-    """How the room joins while self-registration is open (and the join code, when one is set); empty when
-    registration is closed or this build has no registration notice."""
-    return ""
+    """How the room joins while self-registration is open (with the join code); empty when registration is
+    closed, no code is set, or this build has no registration controls (`mlbattle.registration`)."""
+    try:
+        from ..registration import registration_notice  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return ""
+    return registration_notice(cfg) or ""
 
 
 def foot(cfg: Settings, footnote: str = "") -> None:
