@@ -88,9 +88,11 @@ def test_options() -> None:
     plan = loadtest.plan_from(loadtest.build_parser().parse_args(["--quick", "--viewers", "4", "--no-apptest"]))
     assert (plan.viewers, plan.seconds, plan.competitions, plan.apptest) == (4, 15.0, 3, False)
     plan = loadtest.plan_from(loadtest.build_parser().parse_args(["--screens", "20", "--every", "30",
-                                                                   "--full-reruns"]))
-    assert (plan.screens, plan.every, plan.full_reruns) == (20, 30, True)
-    for bad in (["--every", "2"], ["--screens", "-1"]):
+                                                                   "--full-reruns", "--refreshes", "4"]))
+    assert (plan.screens, plan.every, plan.full_reruns, plan.refreshes) == (20, 30, True, 4)
+    assert loadtest.viewer_queries("c", 3, refreshes=1) == ["", "competition=c&view=all", "",
+                                                            "competition=c&q=viewer_0003"]
+    for bad in (["--every", "2"], ["--screens", "-1"], ["--refreshes", "-1"]):
         with pytest.raises(SystemExit):
             loadtest.plan_from(loadtest.build_parser().parse_args(bad))
     assert loadtest.plan_from(loadtest.build_parser().parse_args([])) == loadtest.Plan()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -50,7 +52,7 @@ def night(settings, local_fetch):
         for slug in ("alpha", "beta", "gamma"):
             registry.add_competition(con, CompetitionFacts(slug, f"Board {slug}", metric="AUC"), event=EVENT,
                                      auto_sync=False)
-    for slug, seed in (("alpha", 1), ("beta", 2)):
+    for slug, seed in (("alpha", 1), ("beta", 2), ("alpha", 5)):  # alpha downloaded twice: people moved
         sync.sync(slug, settings, trigger="manual", fetch=local_fetch({slug: board_zip(slug, 200, seed)}))
     return settings
 
@@ -63,7 +65,10 @@ def test_one_board_shows_the_participants_top_in_large_type_without_the_sidebar(
     assert "Board alpha" in html and "200 teams on Kaggle" in html
     assert html.count("<tr>") == screen.TOP + 1  # the header and the top ten of fourteen
     assert re.search(r'<td class="num rank">1</td>', html)
-    assert '[data-testid="stSidebar"]' in html and "display: none" in html and "font-size: 44px" in html
+    assert ">Medal</th>" in html and ">Move</th>" in html
+    assert re.search(r'<td class="medal">🥇</td>', html)  # rank 1 of our 14 sits in the top 10 of 200 teams
+    assert re.search(r'class="screen-(up|down)">[▲▼]\d+</span>', html)
+    assert '[data-testid="stSidebar"]' in html and "display: none" in html and "font-size: 48px" in html
     assert "<script>" not in html and "\u202e" not in html and "&lt;b&gt;Bold&lt;/b&gt;" in html
     clock = at.get("iframe")
     assert len(clock) == 1 and "setInterval(tick, 1000)" in clock[0].proto.srcdoc  # ticks in the browser
@@ -81,6 +86,7 @@ def test_an_event_cycles_its_downloaded_boards_then_its_standings(night) -> None
         turns.append(drawn(at.run()))
     assert "Board beta" in turns[0] and "slide 2 of 3" in turns[0]
     assert "event standings" in turns[1] and "Points" in turns[1] and "Board gamma" not in turns[1]
+    assert ">Move</th>" in turns[1]
     assert "Board alpha" in turns[2]  # and round again
 
 
@@ -114,6 +120,18 @@ def test_without_a_query_the_screen_offers_events_and_boards(night) -> None:
     assert not at.exception and not at.error
     next(b for b in at.button if "Neural Night" in b.label).click().run()
     assert at.query_params["event"] == EVENT and "slide 1 of 3" in drawn(at)
+
+
+def test_while_registration_is_open_the_screen_says_how_to_join(night, monkeypatch) -> None:
+    """The notice comes from the registration rules (`registration.registration_notice`); here a stand-in
+    module answers for it, with markup in the code that must stay text."""
+    rules = types.ModuleType("mlbattle.registration")
+    rules.registration_notice = lambda settings: "Register with the join code <b>owl</b>"  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "mlbattle.registration", rules)
+
+    html = drawn(app("pages/screen.py", competition="alpha"))
+
+    assert '<div class="screen-join">Register with the join code &lt;b&gt;owl&lt;/b&gt;</div>' in html
 
 
 def test_the_request_reads_the_query() -> None:

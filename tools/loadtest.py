@@ -82,6 +82,7 @@ class Plan:
     screens: int = 0  # sessions with the big screen open (cycling the event) during the load run
     every: int = 20  # the big screen's seconds per slide
     full_reruns: bool = False  # refresh by rerunning the whole page, as the timer did before it was a fragment
+    refreshes: int = 2  # refresh turns before each new query in a viewer's cycle
 
 
 QUICK = Plan(viewers=10, seconds=15.0, competitions=3, sessions=5, script_sizes=(2_000, 10_000), repeats=3)
@@ -429,10 +430,12 @@ class ViewerLog:
 REFRESH = ""  # a turn of the cycle that is the page's own timer, not a new query
 
 
-def viewer_queries(slug: str, viewer: int) -> list[str]:
-    """The reruns a viewer cycles through: auto-refresh twice, all Kaggle teams, a search for a participant."""
+def viewer_queries(slug: str, viewer: int, refreshes: int = 2) -> list[str]:
+    """The reruns a viewer cycles through: `refreshes` auto-refreshes, all Kaggle teams, as many refreshes, a
+    search for a participant (with 2, the cycle the load test always had: half the runs are new queries)."""
     base = f"competition={slug}"
-    return [REFRESH, REFRESH, f"{base}&view=all", f"{base}&q=viewer_{viewer % PARTICIPANTS:04d}"]
+    return ([REFRESH] * refreshes + [f"{base}&view=all"] + [REFRESH] * refreshes
+            + [f"{base}&q=viewer_{viewer % PARTICIPANTS:04d}"])
 
 
 async def take_turn(ws: Any, want: str, shown: PageRun | None, base: str, title: str, full_reruns: bool = False,
@@ -449,13 +452,13 @@ async def take_turn(ws: Any, want: str, shown: PageRun | None, base: str, title:
 
 
 async def viewer(url: str, board: Board, number: int, deadline: float, think: float = 0.0,
-                 full_reruns: bool = False) -> ViewerLog:
+                 full_reruns: bool = False, refreshes: int = 2) -> ViewerLog:
     """One browser tab on the leaderboard, rerunning it until the deadline; reconnects after a failure.
 
     With `think`, the tab arrives at a random moment within the first `think` seconds and waits 0.5 to 1.5
     times `think` between runs, so viewers do not move in lockstep."""
     found = ViewerLog()
-    queries = viewer_queries(board.slug, number)
+    queries = viewer_queries(board.slug, number, refreshes)
     pause = random.Random(number)
     turn = 0
     if think:
@@ -503,11 +506,12 @@ async def screen(url: str, query: str, number: int, deadline: float) -> ViewerLo
 
 
 async def many_viewers(url: str, board: Board, count: int, seconds: float, think: float = 0.0,
-                       screens: int = 0, every: int = 20, full_reruns: bool = False) -> list[ViewerLog]:
+                       screens: int = 0, every: int = 20, full_reruns: bool = False,
+                       refreshes: int = 2) -> list[ViewerLog]:
     """The viewers on the leaderboard, and `screens` big screens cycling the event beside them."""
     deadline = time.monotonic() + seconds
     return list(await asyncio.gather(
-        *(viewer(url, board, n, deadline, think, full_reruns) for n in range(count)),
+        *(viewer(url, board, n, deadline, think, full_reruns, refreshes) for n in range(count)),
         *(screen(url, f"event={EVENT}&every={every}", n, deadline) for n in range(screens))))
 
 
@@ -728,7 +732,7 @@ def load_run(server: AppServer, fixture: Fixture, plan: Plan, think: float = 0.0
     cpu_before, client_before = tree_cpu_seconds(server.process.pid), time.process_time()
     with RssSampler(server.process.pid) as sampler:
         logs = asyncio.run(many_viewers(server.ws_url, board, plan.viewers, plan.seconds, think, plan.screens,
-                                        plan.every, plan.full_reruns))
+                                        plan.every, plan.full_reruns, plan.refreshes))
         elapsed = time.monotonic() - began
         server_cpu = tree_cpu_seconds(server.process.pid) - cpu_before
         client_cpu = time.process_time() - client_before
@@ -748,7 +752,7 @@ def load_run(server: AppServer, fixture: Fixture, plan: Plan, think: float = 0.0
         ws_failures=[f for found in logs for f in found.failures],
         ticks=[run.seconds for run in done if run.tick and not run.redrawn],
         redraws=[run.seconds for run in done if run.redrawn], full=[run.seconds for run in done if not run.tick],
-        screens=len(screens), screen_runs=len(screen_runs), screen_drew=sum(run.drew for run in screen_runs),
+        screens=len(screens), screen_runs=len(screen_runs), screen_drew=sum(run.drew or run.busy for run in screen_runs),
         screen_latencies=[run.seconds for run in screen_runs if run.finished],
         load_samples=sampler.loads,
         syncs=dict(Counter(s["outcome"] for s in syncs)),
@@ -950,7 +954,7 @@ def load_table(r: LoadResult) -> str:
         f"| ... refreshes that found new data (fragment, then the whole page) | {len(r.redraws):,}: "
         f"{_spread(r.redraws)} |",
         *([f"| Big screens cycling the event beside them | {r.screens}: {r.screen_runs:,} runs, "
-           f"{r.screen_drew:,} drew or found nothing new; {_spread(r.screen_latencies)} |"] if r.screens else []),
+           f"{r.screen_drew:,} drew, found nothing new or said the database was busy; {_spread(r.screen_latencies)} |"] if r.screens else []),
         f"| Machine load (1 min average) during the run | {_load_text(r.load_samples)} |",
         f"| First view after start (1 viewer) | {_ms(r.first_view_s)} |",
         f"| CPU used during the run | server {r.server_cpu_s:.1f} s ({r.server_cpu_s / r.seconds:.2f} cores), "
@@ -1047,8 +1051,9 @@ def report(plan: Plan, load: LoadResult | None, times: Sequence[ScriptTime], flo
     parts = []
     if load:
         parts += [f"### {plan.viewers} viewers for {plan.seconds:.0f} s while syncs run", "", load_table(load), "",
-                  f"{pacing}; their reruns cycle: auto-refresh, auto-refresh, all Kaggle teams, a search for a "
-                  "participant. Each sync process loads a changed download of "
+                  f"{pacing}; their reruns cycle: {plan.refreshes} x auto-refresh, all Kaggle teams, "
+                  f"{plan.refreshes} x auto-refresh, a search for a participant; an auto-refresh is "
+                  f"{'the whole page' if plan.full_reruns else 'the page timer fragment'}. Each sync process loads a changed download of "
                   f"{', '.join(check.slug for check in load.rows)} in turn, {plan.sync_gap:g} s apart.", ""]
     if times:
         parts += ["### Leaderboard page script time", "", script_table(times, floor, plan.repeats, server_floor), ""]
@@ -1115,6 +1120,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--screens", type=int, help="big screens open beside the viewers, cycling the event "
                         "(default 0)")
     parser.add_argument("--every", type=int, help=f"the big screen's seconds per slide (default {default.every})")
+    parser.add_argument("--refreshes", type=int, help="refreshes before each new query (all teams, then a "
+                        "search) in a viewer's cycle (default 2: half the runs are new queries)")
     parser.add_argument("--full-reruns", action="store_true", help="refresh by rerunning the whole page, as "
                         "the timer did before it reran only a fragment (the before figure)")
     parser.add_argument("--no-apptest", action="store_true", help="skip the AppTest timings")
@@ -1134,6 +1141,7 @@ def plan_from(args: argparse.Namespace) -> Plan:
         "viewers": args.viewers, "seconds": args.seconds, "teams": args.teams, "competitions": args.competitions,
         "sessions": args.sessions, "sync_workers": args.sync_workers, "sync_gap": args.sync_gap,
         "script_sizes": args.script_sizes, "repeats": args.repeats, "screens": args.screens, "every": args.every,
+        "refreshes": args.refreshes,
     }
     values = {**asdict(base), **{k: v for k, v in chosen.items() if v is not None}}
     values["apptest"] = base.apptest and not args.no_apptest
@@ -1142,8 +1150,8 @@ def plan_from(args: argparse.Namespace) -> Plan:
     plan = Plan(**values)
     if min(plan.viewers, plan.competitions, plan.sessions, plan.repeats, plan.teams) < 1 or plan.seconds <= 0:
         raise SystemExit("viewers, competitions, sessions, repeats, teams and seconds must be positive")
-    if plan.screens < 0 or not 5 <= plan.every <= 600:
-        raise SystemExit("screens must be 0 or more and every between 5 and 600 seconds")
+    if plan.screens < 0 or plan.refreshes < 0 or not 5 <= plan.every <= 600:
+        raise SystemExit("screens and refreshes must be 0 or more, and every between 5 and 600 seconds")
     return plan
 
 

@@ -40,7 +40,7 @@ from .setup import APP_TITLE, PAGES, load_settings, page
 
 __all__ = [
     "APP_TITLE", "LOCKOUT_SECONDS", "MAX_FAILURES", "PAGES", "PAGE_BUSY_SECONDS", "PROBE_FRESH_SECONDS",
-    "Refresher", "Source", "Watch", "SyncState", "admin_gate", "age_text", "autorefresh", "changed", "confirmed",
+    "Refresher", "Source", "SyncState", "Watch", "admin_gate", "age_text", "autorefresh", "changed", "confirmed",
     "count_registration", "figure", "flash", "follow", "forget_probes", "is_admin", "link", "load_settings",
     "locked_for", "login", "logout", "marked", "md", "medal_kpi", "movers_strip",
     "oidc_configured", "page", "pick", "probe", "read", "refresh_on_view", "refresher", "registration_wait",

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from .. import demo, reads, standings
+from .. import demo, medals, movement, reads, standings
 from ..settings import Settings
 from ..text import md, score_format
 from .data import source
@@ -37,15 +37,18 @@ STYLE = """<style>
 [data-testid="stMainBlockContainer"] { padding: 1.2rem 2.5rem 0.5rem 2.5rem !important; max-width: 100% !important; }
 .screen-title { font-size: 64px; font-weight: 800; line-height: 1.1; margin: 0; color: #1c2331; }
 .screen-sub { font-size: 30px; color: #3d4657; margin: 0.3rem 0 0 0; }
-table.screen-board { width: 100%; border-collapse: collapse; font-size: 44px; line-height: 1.25; }
+table.screen-board { width: 100%; border-collapse: collapse; font-size: 48px; line-height: 1.22; }
 table.screen-board th { font-size: 26px; text-transform: uppercase; letter-spacing: 0.06em; color: #3d4657;
   text-align: left; border-bottom: 4px solid #1c2331; padding: 0.2rem 0.6rem; }
-table.screen-board td { padding: 0.28rem 0.6rem; border-bottom: 2px solid #d5dae3; color: #1c2331;
+table.screen-board td { padding: 0.22rem 0.6rem; border-bottom: 2px solid #d5dae3; color: #1c2331;
   white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 760px; }
 table.screen-board tr:nth-child(even) td { background: #f3f5f9; }
 table.screen-board td.num, table.screen-board th.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.screen-board td.rank { font-weight: 800; color: #d6336c; width: 5.5rem; }
 table.screen-board td.name { font-weight: 700; }
+table.screen-board td.medal, table.screen-board th.medal { width: 7rem; text-align: center; }
+table.screen-board td.move, table.screen-board th.move { width: 8rem; padding-left: 1.6rem; }
+.screen-none { color: #8a93a3; }
 .screen-up { color: #0a7d32; font-weight: 800; } .screen-down { color: #b3261e; font-weight: 800; }
 .screen-foot { font-size: 28px; color: #3d4657; margin-top: 0.6rem; }
 .screen-join { font-size: 34px; font-weight: 700; background: #fde8ef; border-radius: 12px;
@@ -93,9 +96,9 @@ def epoch_ms(moment: datetime | None) -> int | None:
     return None if moment is None else int(moment.replace(tzinfo=UTC).timestamp() * 1000)
 
 
-CLOCK = """<div style="font-family:'Source Sans Pro','Source Sans 3',sans-serif;color:#1c2331;text-align:right">
+CLOCK = """<div style="font-family:'Source Sans Pro','Source Sans 3','Helvetica Neue',Arial,sans-serif;color:#1c2331;text-align:right">
 <div id="left" style="font-size:60px;font-weight:800;line-height:1.1;font-variant-numeric:tabular-nums"></div>
-<div id="age" style="font-size:28px;color:#3d4657"></div></div>
+<div id="age" style="font-size:32px;color:#3d4657"></div></div>
 <script>
 const deadline = DEADLINE_MS, synced = SYNCED_MS, skew = NOW_MS - Date.now();
 const pad = n => String(n).padStart(2, "0");
@@ -111,7 +114,7 @@ function ago(ms) {
 function tick() {
   const now = Date.now() + skew;
   document.getElementById("left").textContent = deadline === null ? "" :
-    deadline > now ? "⏱ " + span(deadline - now) + " left" : "⏱ deadline passed";
+    deadline > now ? span(deadline - now) + " left" : "deadline passed";
   document.getElementById("age").textContent = synced === null ? "not synced yet" : "synced " + ago(now - synced);
 }
 tick(); setInterval(tick, 1000);
@@ -138,42 +141,43 @@ def heading(title: str, subtitle: str, record: Mapping[str, Any] | None) -> None
                       height=120)
 
 
-def _movement(row: Mapping[str, Any]) -> str:
-    previous, now = row.get("previous_rank"), row.get("platform_rank")
-    if previous is None or pd.isna(previous):
-        return "new" if "previous_rank" in row else ""
-    step = int(previous) - int(now)
-    if step > 0:
-        return f'<span class="screen-up">▲{step}</span>'
-    return f'<span class="screen-down">▼{-step}</span>' if step < 0 else "–"
+NONE = '<span class="screen-none">–</span>'  # no medal: a quiet dash, so the column never looks broken
 
 
-MEDALS = {"gold": "🥇", "silver": "🥈", "bronze": "🥉"}
+def arrow(text: object) -> str:
+    """A movement's text (▲3, ▼2, new, –) coloured for the room: up green, down red."""
+    shown = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
+    if shown.startswith("▲"):
+        return f'<span class="screen-up">{html.escape(shown)}</span>'
+    if shown.startswith("▼"):
+        return f'<span class="screen-down">{html.escape(shown)}</span>'
+    return html.escape(shown)
 
 
 def board_table(rows: pd.DataFrame, teams: int, fmt: str) -> str:
-    """The participants' top: platform rank, name, Kaggle rank (of how many), medal and movement when the
-    board carries them, score."""
-    medal, moves = "medal" in rows.columns, "previous_rank" in rows.columns
-    head = ['<th class="num">#</th>', "<th>Participant</th>", '<th class="num">Kaggle rank</th>',
-            *(["<th>Medal</th>"] if medal else []), '<th class="num">Score</th>', *(["<th>Move</th>"] if moves else [])]
+    """The participants' top: platform rank, name, Kaggle rank (of how many), medal, score, movement."""
+    head = ('<tr><th class="num">#</th><th>Participant</th><th class="num">Kaggle rank</th><th class="medal">Medal'
+            '</th><th class="num">Score</th><th class="move">Move</th></tr>')
     body = []
-    for row in rows.to_dict("records"):
+    for row in rows.head(TOP).to_dict("records"):
         score = "–" if row["score"] is None or pd.isna(row["score"]) else fmt % row["score"]
-        cells = [f'<td class="num rank">{int(row["platform_rank"])}</td>', f'<td class="name">{plain(row["participant"])}</td>',
-                 f'<td class="num">{int(row["kaggle_rank"]):,} <small>/ {teams:,}</small></td>',
-                 *([f"<td>{MEDALS.get(row.get('medal') or '', '')}</td>"] if medal else []),
-                 f'<td class="num">{score}</td>', *([f"<td>{_movement(row)}</td>"] if moves else [])]
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<table class="screen-board"><tr>{"".join(head)}</tr>{"".join(body)}</table>'
+        body.append(f'<tr><td class="num rank">{int(row["platform_rank"])}</td>'
+                    f'<td class="name">{plain(row["participant"])}</td>'
+                    f'<td class="num">{int(row["kaggle_rank"]):,} <small>/ {teams:,}</small></td>'
+                    f'<td class="medal">{medals.emoji(row.get("medal")) or NONE}</td><td class="num">{score}</td>'
+                    f'<td class="move">{arrow(row.get("movement"))}</td></tr>')
+    return f'<table class="screen-board">{head}{"".join(body)}</table>'
 
 
-def standings_table(table: pd.DataFrame) -> str:
+def standings_table(table: pd.DataFrame, moves: pd.DataFrame) -> str:
+    """The event's top: place, name, total points, place change since the event's newest board change."""
+    arrows = dict(zip(moves["kaggle_username"], moves["movement"])) if len(moves) else {}
     body = "".join(f'<tr><td class="num rank">{int(row["place"])}</td><td class="name">{plain(row["participant"])}'
-                   f'</td><td class="num">{row["total_points"]:,.1f}</td></tr>'
+                   f'</td><td class="num">{row["total_points"]:,.1f}</td>'
+                   f'<td class="move">{arrow(arrows.get(row["kaggle_username"]))}</td></tr>'
                    for row in table.head(TOP).to_dict("records"))
     return ('<table class="screen-board"><tr><th class="num">#</th><th>Participant</th><th class="num">Points</th>'
-            f"</tr>{body}</table>")
+            f'<th class="move">Move</th></tr>{body}</table>')
 
 
 def board_slide(cfg: Settings, record: Mapping[str, Any], rows: pd.DataFrame, footnote: str = "") -> None:
@@ -188,7 +192,7 @@ def board_slide(cfg: Settings, record: Mapping[str, Any], rows: pd.DataFrame, fo
     if rows.empty:
         st.html('<div class="screen-empty">No registered participant is on this board yet.</div>')
     else:
-        fmt = score_format(rows["score"])
+        fmt = score_format(rows["score"].head(TOP))
         st.html(board_table(rows, int(record["teams"] or 0), fmt))
     foot(cfg, footnote)
 
@@ -202,9 +206,13 @@ def reveal(cfg: Settings, record: Mapping[str, Any]) -> bool:
 
 
 def join_notice(cfg: Settings) -> str:
-    """How the room joins while self-registration is open (and the join code, when one is set); empty when
-    registration is closed or this build has no registration notice."""
-    return ""
+    """How the room joins while self-registration is open (with the join code); empty when registration is
+    closed, no code is set, or this build has no registration controls (`mlbattle.registration`)."""
+    try:
+        from ..registration import registration_notice  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return ""
+    return registration_notice(cfg) or ""
 
 
 def foot(cfg: Settings, footnote: str = "") -> None:
@@ -253,7 +261,7 @@ def competition_screen(cfg: Settings, ask: Request) -> None:
         if version is None:
             return chooser(cfg, f"There is no competition “{md(ask.competition)}” here. Pick one below.")
         record = data.read(version, reads.competition, ask.competition)
-        rows = data.read(version, reads.leaderboard_page, ask.competition, reads.LeaderboardFilter(), TOP, 0).rows
+        rows = data.read(version, movement.board, ask.competition)
     refreshing = refresh_on_view(cfg, record)
     board_slide(cfg, record, rows)
     follow(cfg, Watch(reads.competition_version, (ask.competition,), version, (record,), refreshing), CHECK_SECONDS)
@@ -270,17 +278,17 @@ def event_screen(cfg: Settings, ask: Request) -> None:
         key = f"screen-slide-{ask.event}"
         shown = slides[int(st.session_state.get(key, 0)) % len(slides)]
         if shown is None:
-            table = data.read(version, standings.event_standings, ask.event).table
+            result = data.read(version, standings.event_standings, ask.event)
         else:
-            rows = data.read(version, reads.leaderboard_page, shown["slug"], reads.LeaderboardFilter(), TOP, 0).rows
+            rows = data.read(version, movement.board, shown["slug"])
     refreshing = any([refresh_on_view(cfg, record) for record in competitions])
     place = f"slide {slides.index(shown) + 1} of {len(slides)}, next in {ask.every} s"
     if shown is None:
         heading(event["title"], "event standings: points over all its competitions", None)
-        if table.empty:
+        if result.table.empty:
             st.html('<div class="screen-empty">No registered participant is on these boards yet.</div>')
         else:
-            st.html(standings_table(table))
+            st.html(standings_table(result.table, result.movement))
         foot(cfg, place)
     else:
         board_slide(cfg, shown, rows, f"{event['title']} · {place}")
