@@ -19,6 +19,7 @@ from plotly.subplots import make_subplots
 FIELD_COLOUR = "#9db4d0"
 PARTICIPANT_COLOUR = "#d6336c"
 BENCHMARK_COLOUR = "#495057"
+ZONE_COLOURS = {"gold": "#d4a017", "silver": "#8a9597", "bronze": "#b0643c"}
 MAX_MARKERS = 500
 PALETTE = plotly_colors.qualitative.Plotly
 
@@ -60,10 +61,12 @@ def score_distribution(
     *,
     direction: str,
     metric: str | None = None,
+    zones: Sequence[tuple[str, int, float | None]] = (),
 ) -> go.Figure:
     """The whole field as a histogram (bins: start, end, teams, binned in SQL), participants as markers on
     their bar (participant, kaggle_rank, score; the best `MAX_MARKERS`), benchmarks (team_name, score) as
-    dashed vertical lines. Better scores are to the right in both directions."""
+    dashed vertical lines, and the medal zones (medal, last rank, score it needs) as dotted lines in their
+    colour, labelled at the foot. Better scores are to the right in both directions."""
     if bins.empty or int(bins["teams"].sum()) == 0:
         return _empty("No scores on this leaderboard yet")
     figure = go.Figure()
@@ -97,6 +100,7 @@ def score_distribution(
             annotation_position="top left" if index % 2 == 0 else "top right",
             annotation_yshift=-16 * (index % 2), annotation_font_size=11,
         )
+    _zone_lines(figure, zones)
     figure.update_layout(
         bargap=0.02, showlegend=True, legend={"orientation": "h", "y": -0.2},
         margin={"t": 40, "b": 10, "l": 10, "r": 10},
@@ -105,6 +109,23 @@ def score_distribution(
                         else True)
     figure.update_yaxes(title_text="teams")
     return figure
+
+
+def _zone_lines(figure: go.Figure, zones: Sequence[tuple[str, int, float | None]]) -> None:
+    """The score each medal zone needs, beside the benchmarks: dotted, labelled at the bottom (benchmarks are
+    labelled at the top) and one above the other, since the zones of a big board sit close together. Zones that
+    need the same score (small boards) share one line."""
+    by_score: dict[float, list[str]] = {}
+    for name, rank, score in zones:
+        if score is not None and np.isfinite(score):
+            by_score.setdefault(float(score), []).append(f"{name} ≤ #{rank}")
+    for index, (score, labels) in enumerate(sorted(by_score.items())):
+        colour = ZONE_COLOURS.get(labels[0].split()[0], BENCHMARK_COLOUR)
+        figure.add_vline(
+            x=score, line_dash="dot", line_width=2, line_color=colour,
+            annotation_text=plain(", ".join(labels)), annotation_font_color=colour, annotation_font_size=11,
+            annotation_position="bottom right", annotation_yshift=16 * index,  # close zones: labels stacked
+        )
 
 
 def progress(
@@ -159,3 +180,62 @@ def standings(table: pd.DataFrame, competitions: Sequence[str], *, top: int = 25
     figure.update_yaxes(autorange="reversed", title_text=None)
     figure.update_xaxes(title_text="points")
     return figure
+
+
+MEDAL_COLOURS = {"gold": "#f2c94c", "silver": "#bdbdbd", "bronze": "#cd7f32"}
+LOG_AXES_FROM = 200  # teams: past this a linear axis squeezes the top of the board (where medals are) into a corner
+NAMED_FIELD_MAX = 5_000  # field points with a team name on hover; beyond, ranks only (a lighter figure)
+
+
+def shakeup(field: pd.DataFrame, zones: Sequence[int]) -> go.Figure:
+    """Public rank (x) against private rank (y) for every team on both boards (public_rank, private_rank,
+    team_name, participants), rank 1 at the top left; points above the diagonal climbed at the reveal.
+    The field is faint, participants are marked and named on hover, `zones` (the last gold, silver and
+    bronze rank of the private board) are shaded bands, and the axes are logarithmic for a large field."""
+    if field.empty:
+        return _empty("No team is on both the public and the private board")
+    top = int(max(field["public_rank"].max(), field["private_rank"].max()))
+    log = len(field) > LOG_AXES_FROM
+    figure = go.Figure()
+    start, end = (0.8, top * 1.25) if log else (0.5, top + 0.5)  # a log axis cannot reach 0
+    _medal_bands(figure, zones, start, end)
+    named = len(field) <= NAMED_FIELD_MAX
+    figure.add_trace(go.Scattergl(
+        x=field["public_rank"], y=field["private_rank"], mode="markers", name="all Kaggle teams",
+        marker={"color": FIELD_COLOUR, "size": 5, "opacity": 0.45},
+        text=[plain(name) for name in field["team_name"]] if named else None,
+        hovertemplate=("%{text}<br>" if named else "") + "public %{x} → private %{y}<extra></extra>",
+    ))
+    people = field.dropna(subset=["participants"])
+    if not people.empty:
+        figure.add_scatter(
+            x=people["public_rank"], y=people["private_rank"], mode="markers", name="participants",
+            marker={"color": PARTICIPANT_COLOUR, "size": 11, "symbol": "diamond",
+                    "line": {"width": 1, "color": "white"}},
+            text=[plain(name) for name in people["participants"]],
+            customdata=people["public_rank"] - people["private_rank"],
+            hovertemplate="%{text}<br>public %{x} → private %{y} (%{customdata:+d})<extra></extra>",
+        )
+    figure.add_scatter(x=[1, top], y=[1, top], mode="lines", name="no move",
+                       line={"color": BENCHMARK_COLOUR, "dash": "dot", "width": 1}, hoverinfo="skip")
+    # Plotly takes a log axis's range as powers of ten.
+    low, high = (np.log10(start), np.log10(end)) if log else (start, end)
+    kind = "log" if log else "linear"
+    figure.update_xaxes(title_text="public rank", type=kind, range=[low, high])
+    figure.update_yaxes(title_text="private rank (1 at the top)", type=kind, range=[high, low])
+    figure.update_layout(height=560, margin={"t": 30, "b": 10, "l": 10, "r": 10},
+                         legend={"orientation": "h", "y": -0.15})
+    return figure
+
+
+def _medal_bands(figure: go.Figure, zones: Sequence[int], start: float, end: float) -> None:
+    """Gold, silver and bronze as horizontal bands over the private ranks each zone spans, drawn as filled
+    traces in data units (a shape's coordinates on a log axis are not), named in the legend."""
+    low = start
+    for name, last in zip(MEDAL_COLOURS, zones):
+        if last + 0.5 <= low:
+            continue
+        figure.add_scatter(x=[start, end, end, start], y=[low, low, last + 0.5, last + 0.5], fill="toself",
+                           mode="none", fillcolor=MEDAL_COLOURS[name], opacity=0.25, hoverinfo="skip",
+                           name=f"{name} zone (private rank ≤ {last:,})")
+        low = last + 0.5

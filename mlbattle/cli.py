@@ -184,28 +184,60 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
-    from . import export, kaggle_client, queries
+    from . import export, kaggle_client, medals, movement, queries
     from .text import plain
 
     slug = kaggle_client.competition_slug(args.competition)
     with _connect() as con:
         if not con.execute(queries.GET_COMPETITION, [slug]).fetchone():
             raise CommandError(f"there is no competition {slug!r}: import it first")
-        if args.all_teams:
-            rows = con.execute(queries.ALL_TEAMS, [slug, slug]).fetchall()
-        else:
-            rows = con.execute(queries.PLATFORM_LEADERBOARD, [slug]).fetchall()
+        table = movement.export_frame(con, slug, args.all_teams)
     if args.csv:
-        sys.stdout.write(export.to_csv(export.PLATFORM_COLUMNS, rows))
+        sys.stdout.write(export.to_csv(export.LEADERBOARD_COLUMNS, table.itertuples(index=False)))
         return 0
-    for row in rows:
-        platform_rank, kaggle_rank, participant, username, team, score, count, _ = row
-        print(f"{platform_rank or '-':>4} {kaggle_rank:>6}  {plain(participant or '-')[:30]:<30} "
-              f"{plain(team or '')[:30]:<30} "
-              f"{'' if score is None else score}")
-    if not rows:
+    for row in table.itertuples(index=False):
+        mark = f"{medals.emoji(row.medal)}{_move(row.previous_rank, row.kaggle_rank, row.participant)}"
+        print(f"{row.platform_rank or '-':>4} {row.kaggle_rank:>6}  {plain(row.participant or '-')[:30]:<30} "
+              f"{plain(row.team_name or '')[:30]:<30} {'' if row.score is None else row.score}  {mark}".rstrip())
+    if table.empty:
         print("no registered participant is on this leaderboard yet")
     return 0
+
+
+def _move(previous_rank: int | None, kaggle_rank: int, participant: str | None) -> str:
+    from . import movement
+
+    return movement.arrow(previous_rank, kaggle_rank) if participant else ""
+
+
+def cmd_shakeup(args: argparse.Namespace) -> int:
+    from . import export, kaggle_client, reveal
+
+    slug = kaggle_client.competition_slug(args.competition)
+    with _connect() as con:
+        if args.metrics:
+            figures = reveal.shakeup(con, slug)
+            sys.stdout.write(export.to_csv(("metric", "value"), figures.rows()))
+            return 0
+        rows = reveal.moves(con, slug)
+    if args.csv:
+        sys.stdout.write(export.to_csv(reveal.MOVE_COLUMNS, ([row[c] for c in reveal.MOVE_COLUMNS] for row in rows)))
+        return 0
+    if rows:
+        print(f"{'private':>7} {'public':>7} {'move':>7}  participant")
+    for row in rows:
+        public, private = row["public_rank"], row["private_rank"]
+        print(f"{'-' if private is None else private:>7} {'-' if public is None else public:>7} "
+              f"{reveal.move_text(row['move']) or '-':>7}  {_printable(row['participant'])[:30]:<30} "
+              f"{_printable(row['kaggle_username'])}")
+    if not rows:
+        print("no registered participant is on either board")
+    return 0
+
+
+def _printable(text: object) -> str:
+    """A name as one line of plain text: control characters shown escaped, never acted on by the terminal."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in str(text or ""))
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -291,6 +323,12 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--csv", action="store_true")
     board.add_argument("--all-teams", action="store_true", help="every Kaggle team, participants marked")
     board.set_defaults(run=cmd_leaderboard)
+
+    shake = commands.add_parser("shakeup", help="after the reveal: each participant's public and private rank")
+    shake.add_argument("competition")
+    shake.add_argument("--csv", action="store_true")
+    shake.add_argument("--metrics", action="store_true", help="the shake-up figures as CSV rows metric,value")
+    shake.set_defaults(run=cmd_shakeup)
     return parser
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from . import queries
+from . import queries, reveal
 from .board_cache import BOARDS, Held
 from .db import transaction
 from .leaderboard_file import Download, LeaderboardCsv
@@ -80,9 +80,11 @@ def load(
     `parsed` is the download parsed before the connection was opened; without it the load parses here.
     """
     previous = con.execute(queries.LOADED_STATE, [run.slug]).fetchone()
-    loaded_hash, loaded_kind = previous if previous else (None, None)
+    loaded_hash, loaded_kind, loaded_board = previous if previous else (None, None, None)
     content_hash = download.content_hash
-    if previous and loaded_hash == content_hash:
+    # The same rows served as the other board (a private split scored like the public one) still switch it.
+    switched = bool(loaded_hash and loaded_board != download.board)
+    if previous and loaded_hash == content_hash and not switched:
         return _unchanged(con, run, finished, content_hash)
     parsed = parsed or parse_download(download)
     csv_file, staged = parsed.csv_file, parsed.board
@@ -91,8 +93,8 @@ def load(
 
     rows = staged.num_rows
     direction = parse.direction(staged) or direction_from_metric(metric)
-    # Members come from another column in the older layout: a switch of layout rewrites every row.
-    rewrite_all = previous is None or loaded_kind != csv_file.kind
+    # Members come from another column in the older layout: a switch of layout (or of board) rewrites every row.
+    rewrite_all = previous is None or loaded_kind != csv_file.kind or switched
     key = (store, run.slug)
     held = None if rewrite_all else BOARDS.get(key, loaded_hash)
     positions, arrived, replaced = _compare(con, run.slug, staged, held.board if held else None, rewrite_all)
@@ -107,6 +109,8 @@ def load(
         queries.INSERT_CHANGED_MEMBERS_FROM_TEAM_NAME)
     BOARDS.forget(key)  # from here until the commit, the store may hold either board
     with transaction(con):
+        # The private board's first download keeps the public board it replaces (the reveal's shake-up).
+        reveal.keep_public_board(con, run.slug, download.board, run.id, finished)
         con.execute(queries.DELETE_CHANGED_ROWS, [run.slug, rows])
         con.execute(queries.INSERT_CHANGED_ROWS, [run.slug])
         if regroup:

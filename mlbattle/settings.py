@@ -153,6 +153,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("join_code", "MLBATTLE_JOIN_CODE", None, _as_text,
             "a code the registration form asks for (shown on the big screen while registration is open, so the "
             "room can join and the internet cannot; a secret)", "none", secret=True),
+    Setting("webhook_url", "MLBATTLE_WEBHOOK_URL", None, _as_text,
+            "a Slack or Discord incoming webhook (or any URL that takes a JSON POST) for event-night alerts: a new "
+            "leader, a participant entering a better medal zone, three failed syncs in a row (a secret)", "none", secret=True),
 )
 BY_FIELD = {setting.field: setting for setting in SETTINGS}
 
@@ -176,6 +179,7 @@ class Settings:
     db_busy_timeout: float = BY_FIELD["db_busy_timeout"].default
     registration: str = BY_FIELD["registration"].default
     join_code: str | None = BY_FIELD["join_code"].default
+    webhook_url: str | None = field(default=BY_FIELD["webhook_url"].default, repr=False)  # a secret
     kaggle: KaggleCredentials = field(default_factory=KaggleCredentials)
     max_download_bytes: int = 200 * 1024 * 1024
     memory_limit: str = "512MB"

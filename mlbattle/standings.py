@@ -12,21 +12,28 @@ participant absent from a competition scores 0 there. Overall order: total point
 best platform rank the participant holds in any one competition, then the display name. `place` is the
 standard competition rank ("1, 2, 2, 4") of (total points, best platform rank): people level on both
 share a place, and the name only orders them within it.
+
+Place change: the standings move when one of the event's boards changes, so `movement` compares today's
+places with the places before the event's newest board-changing download, the other boards as they are.
+The board before that download is its history snapshot (the participants' ranks and scores) and the
+download's team count; history keeps no other team, so in the field-share rule a participant's Kaggle rank
+stands for the teams at or above them (exact on Kaggle's current files, whose ranks are 1..N without gaps).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from . import queries, reads
+from . import movement, queries, reads
 
 LONG_COLUMNS = ["competition", "participant", "kaggle_username", "kaggle_rank", "platform_rank", "score", "points",
                 "rule"]
 TABLE_COLUMNS = ["place", "participant", "kaggle_username", "total_points"]
+MOVE_COLUMNS = ["kaggle_username", "previous_place", "movement"]
 # Totals are sums of floats: compare them at this many decimals so 33.3… + 66.6… ties with 100.
 _TOTAL_DECIMALS = 9
 
@@ -39,6 +46,8 @@ class Standings:
     """Long: competition, participant, kaggle_username, kaggle_rank, platform_rank, score, points, rule."""
     rules: dict[str, str]
     """Competition slug -> the sentence naming its points rule, for the page to show."""
+    movement: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MOVE_COLUMNS))
+    """kaggle_username, previous_place, movement (▲1, ▼2, new, –) since the event's newest board change."""
 
 
 def _number(value: float) -> str:
@@ -107,8 +116,50 @@ def event_standings(con: duckdb.DuckDBPyConnection, event_slug: str) -> Standing
     competitions = reads.records(con, queries.EVENT_STANDINGS_COMPETITIONS, [event_slug])
     slugs = [c["slug"] for c in competitions]
     long = _long_frame(con, event_slug)
+    table = _table(long, slugs)
     return Standings(
-        table=_table(long, slugs),
+        table=table,
         per_competition=long,
         rules={c["slug"]: rule_sentence(c) for c in competitions},
+        movement=_movement(con, event_slug, table, long, {c["slug"]: c for c in competitions}),
     )
+
+
+def _movement(con: duckdb.DuckDBPyConnection, event_slug: str, table: pd.DataFrame, long: pd.DataFrame,
+              competitions: dict[str, dict]) -> pd.DataFrame:
+    downloads = reads.records(con, queries.EVENT_LAST_DOWNLOADS, [event_slug])
+    if table.empty or not downloads:
+        return pd.DataFrame(columns=MOVE_COLUMNS)
+    changed = downloads[0]["competition_slug"]
+    before = next((d for d in downloads if d["competition_slug"] == changed and d["nth"] == 2), None)
+    earlier = long[long["competition"] != changed]
+    if before is not None:
+        earlier = pd.concat([earlier, _board_before(con, competitions[changed], before)], ignore_index=True)
+    earlier = earlier[earlier["kaggle_username"].isin(earlier.loc[earlier["kaggle_rank"].notna(), "kaggle_username"])]
+    places = _table(earlier.reset_index(drop=True), list(competitions)).set_index("kaggle_username")["place"]
+    previous = table["kaggle_username"].map(places).astype("Int64")
+    return pd.DataFrame({
+        "kaggle_username": table["kaggle_username"], "previous_place": previous,
+        "movement": [movement.arrow(p, now) for p, now in zip(previous, table["place"])],
+    })
+
+
+def _board_before(con: duckdb.DuckDBPyConnection, competition: dict, download: dict) -> pd.DataFrame:
+    """The long rows of one competition as its earlier download left them (participants on it only)."""
+    rows = con.execute(queries.RUN_SNAPSHOT, [download["id"]]).df()
+    if rows.empty:
+        return pd.DataFrame({column: pd.Series(dtype="float64") for column in LONG_COLUMNS})
+    benchmarks = int((con.execute(queries.BENCHMARK_COUNT, [competition["slug"]]).fetchone() or (0,))[0])
+    teams = max(int(download["rows"] or 0) - benchmarks, int(rows["kaggle_rank"].max()))
+    rank = rows["kaggle_rank"].astype("float64")
+    if competition["organiser_set"]:
+        worst, best, points = competition["worst"], competition["best"], competition["points"]
+        earned = ((rows["score"] - worst) / (best - worst) * points).clip(0, points).fillna(0)
+    else:
+        earned = 100 * (teams - rank) / (teams - 1) if teams > 1 else pd.Series(100.0, index=rows.index)
+    return pd.DataFrame({
+        "competition": competition["slug"], "participant": rows["participant"].astype(str),
+        "kaggle_username": rows["kaggle_username"].astype(str), "kaggle_rank": rows["kaggle_rank"].astype("Int64"),
+        "platform_rank": rank.rank(method="dense").astype("Int64"), "score": rows["score"].astype("float64"),
+        "points": earned.astype("float64"), "rule": "",
+    })

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from mlbattle import charts, reads, standings, web
+from mlbattle import charts, reads, reveal, standings, web
 
 cfg = web.page("Event standings")
 slug = (st.query_params.get("event") or "").strip()
@@ -32,8 +32,9 @@ if dates:
     st.caption(dates)
 if event["description"]:
     st.markdown(web.md(event["description"]))
+web.link("screen", "📽️ Big screen (for a projector): cycles these boards and the standings", event=slug)
 if any(c["status"] == "ongoing" for c in competitions):
-    web.autorefresh(default_on=True, refreshing=bool(refreshing))
+    web.autorefresh(cfg, web.Watch(reads.data_version, (), version, competitions, bool(refreshing)), default_on=True)
 
 table = result.table
 order = [c["slug"] for c in competitions if c["slug"] in table.columns]
@@ -53,7 +54,8 @@ st.caption("Each competition gives points on its own scale, so metrics of any ra
 for record in competitions:
     with st.container(border=True):
         web.link("leaderboard", record["title"], competition=record["slug"])
-        st.caption(f"{web.md(result.rules.get(record['slug'], ''))} · {record['status']} · "
+        st.caption(f"{web.md(result.rules.get(record['slug'], ''))} · points from the "
+                   f"{reveal.board_note(record['board'])} · {record['status']} · "
                    f"{web.md(web.sync_state(record).text)}" + (" · refreshing now" if record["slug"] in refreshing
                                                              else ""))
 if not competitions:
@@ -65,13 +67,18 @@ if table.empty:
 else:
     columns = {
         "place": st.column_config.NumberColumn("Place", format="%d"),
+        "movement": st.column_config.TextColumn(
+            "Move", width="small", help="places gained (▲) or lost (▼) since the newest download of any of the "
+            "event's boards; new: not in the standings before it"),
         "participant": st.column_config.TextColumn("Participant"),
         "kaggle_username": st.column_config.TextColumn("Kaggle username"),
         "total_points": st.column_config.NumberColumn("Total points", format="%.1f"),
         **{column: st.column_config.NumberColumn(titles.get(column, column), format="%.1f") for column in order},
     }
-    st.dataframe(table, hide_index=True, column_config=columns,
-                 column_order=list(standings.TABLE_COLUMNS) + order, height=min(38 + 35 * len(table), 720))
+    moved = table.merge(result.movement[["kaggle_username", "movement"]], on="kaggle_username", how="left")
+    st.dataframe(moved, hide_index=True, column_config=columns,
+                 column_order=["place", "movement", *standings.TABLE_COLUMNS[1:], *order],
+                 height=min(38 + 35 * len(table), 720))
     st.plotly_chart(web.figure(charts.standings, table, order, titles=titles), key="standings")
     with st.expander("Per competition: rank, score and points of each participant"):
         st.dataframe(result.per_competition, hide_index=True, column_config={

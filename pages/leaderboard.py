@@ -8,7 +8,7 @@ import math
 
 import streamlit as st
 
-from mlbattle import charts, db, reads, web
+from mlbattle import charts, db, movement, reads, reveal, web
 
 PAGE_SIZES = (50, 100, 250, 500)
 cfg = web.page("Leaderboard")
@@ -39,14 +39,21 @@ with web.source(cfg) as data:
     st.markdown(" · ".join(facts))
     if record["event_slug"]:
         web.link("event", "Event standings", event=record["event_slug"])
+    web.link("screen", "📽️ Big screen (for a projector)", competition=slug)
     web.show_sync_state(record, refreshing)
-    web.autorefresh(default_on=record["status"] == "ongoing", refreshing=refreshing)
+    web.autorefresh(cfg, web.Watch(reads.competition_version, (slug,), version, (record,), refreshing),
+                    default_on=record["status"] == "ongoing")
 
     kpis = data.read(version, reads.leaderboard_kpis, slug)
     bins = data.read(version, reads.score_histogram, slug)
+    moves = data.read(version, movement.board, slug)
+    zones = data.read(version, movement.zones, slug)
+    teams_ranked, board_name = data.read(version, movement.facts, slug)
     score_format = web.score_format([kpis["leader_score"], *bins["start"], *bins["end"]])
+    revealed = data.read(version, reveal.view, slug)
+    web.shakeup.banner(revealed)
 
-    teams, people, best, leader, submissions = st.columns(5)
+    teams, people, best, in_medals, leader, submissions = st.columns(6)
     teams.metric("Teams on Kaggle", f"{record['teams']:,}")
     people.metric("Participants on it", f"{record['matched']:,}", help=f"of {kpis['registered']:,} registered")
     if kpis["best_participant"] is not None:
@@ -57,6 +64,9 @@ with web.source(cfg) as data:
         best.metric("Best participant", "–")
     leader.metric("Leader's score", "–" if kpis["leader_score"] is None else score_format % kpis["leader_score"])
     submissions.metric("Submissions", f"{int(kpis['submissions'] or 0):,}")
+    web.medal_kpi(in_medals, moves, zones)
+    web.shakeup.shakeup_row(revealed)
+    web.movers_strip(moves)
     if not record["teams"]:
         st.info("This leaderboard has not been downloaded yet." + (" It is being fetched now." if refreshing else ""))
 
@@ -80,9 +90,16 @@ with web.source(cfg) as data:
     show_benchmarks = True
     if view == "all":
         show_benchmarks = st.checkbox("Show benchmark rows (rank 0)", value=True)
+    medal_zone = st.checkbox("Only teams in a medal zone", key="medals", bind="query-params",
+                             help="Kaggle ranks inside the bronze zone or better: "
+                                  + ", ".join(f"{z.medal} ≤ #{z.rank:,}" for z in zones) if zones else None)
+    low = reads.whole_number(rank_min, 1, top_rank, 1)
+    high = reads.whole_number(rank_max, 1, top_rank, top_rank)
+    if medal_zone:
+        show_benchmarks = False
+        high = min(high, zones[-1].rank if zones else 0)
     filters = reads.LeaderboardFilter(view if view in reads.VIEWS else "participants", str(search or ""),
-                                      reads.whole_number(rank_min, 1, top_rank, 1),
-                                      reads.whole_number(rank_max, 1, top_rank, top_rank), bool(show_benchmarks))
+                                      low, high, bool(show_benchmarks))
 
     page_key = f"page-{slug}-{abs(hash(filters))}-{page_size}"
     page_number = reads.whole_number(st.session_state.get(page_key) or 1, 1, 2**31 - 1, 1)
@@ -103,13 +120,18 @@ with web.source(cfg) as data:
         "submission_count": st.column_config.NumberColumn("Submissions", format="%d"),
         "last_submission": st.column_config.DatetimeColumn("Last submission (UTC)", format="YYYY-MM-DD HH:mm"),
         "is_benchmark": st.column_config.CheckboxColumn("Benchmark"),
+        **web.movers.COLUMNS,
+        **web.shakeup.COLUMNS,
     }
-    order = (["platform_rank", "participant", "kaggle_username", "team_name", "kaggle_rank", "score",
-              "submission_count", "last_submission"] if filters.view == "participants" else
-             ["kaggle_rank", "team_name", "participant", "score", "submission_count", "last_submission",
-              "platform_rank", "is_benchmark"])
+    order = (["platform_rank", "participant", "kaggle_username", "team_name", "kaggle_rank", "movement", "medal_icon",
+              "score", "submission_count", "last_submission"] if filters.view == "participants" else
+             ["kaggle_rank", "medal_icon", "team_name", "participant", "movement", "score", "submission_count",
+              "last_submission", "platform_rank", "is_benchmark"])
+    order = web.shakeup.order(order, revealed)
     if shown.total:
-        st.dataframe(shown.rows, hide_index=True, column_config=columns, column_order=order,
+        table = web.shakeup.marked(web.marked(shown.rows, moves, teams_ranked, board_name), revealed)
+        st.dataframe(table, hide_index=True, column_config=columns,
+                     column_order=order,
                      height=min(38 + 35 * len(shown.rows), 720))
         first = (page_number - 1) * page_size + 1
         st.caption(f"Rows {first:,}–{first + len(shown.rows) - 1:,} of {shown.total:,}")
@@ -131,14 +153,16 @@ with web.source(cfg) as data:
 
     # ------------------------------------------------------------ charts
     # Only the open tab runs (on_change="rerun"): a chart costs more to build than the rest of the page.
-    distribution, progress = st.tabs(["Score distribution", "Participants over time"], key="charts",
-                                     on_change="rerun")
+    distribution, progress, *public_vs_private = st.tabs(
+        ["Score distribution", "Participants over time", *web.shakeup.tab_names(revealed)], key="charts",
+        on_change="rerun")
     marks = data.read(version, reads.leaderboard_page, slug, reads.LeaderboardFilter(), charts.MAX_MARKERS, 0).rows
     if distribution.open:
         with distribution:
             benchmarks = data.read(version, reads.benchmarks, slug)
             st.plotly_chart(web.figure(charts.score_distribution, bins, marks, benchmarks, direction=direction,
-                                       metric=metric), key="distribution")
+                                       metric=metric, zones=tuple((z.medal, z.rank, z.score) for z in zones)),
+                            key="distribution")
             if bins.attrs.get("clipped"):
                 st.caption("Outliers squeezed the field into one bar, so the axis spans the 1st to 99th "
                            "percentile; teams beyond it count in the edge bars.")
@@ -154,3 +178,6 @@ with web.source(cfg) as data:
                                 key="progress")
             else:
                 st.caption("Choose participants to chart their score and rank at each sync.")
+    if public_vs_private and public_vs_private[0].open:
+        with public_vs_private[0]:
+            web.shakeup.chart_tab(data, version, slug, revealed)

@@ -4,7 +4,7 @@ import math
 
 import streamlit as st
 
-from mlbattle import charts, reads, registration, registry, web
+from mlbattle import charts, medals, movement, reads, registration, registry, reveal, web
 
 cfg = web.page("Participants")
 st.title("🙋 Participants")
@@ -50,7 +50,7 @@ with mine:
         with web.source(cfg) as data:
             version = data.probe(reads.data_version)
             person = data.read(version, reads.participant, lookup)
-            results = data.read(version, reads.participant_results, lookup) if person else None
+            results = data.read(version, movement.participant_results, lookup) if person else None
             snapshots = data.read(version, reads.participant_history, lookup) if person else None
         if person is None:
             st.warning(f"{web.md(lookup)} is not registered. Register on the first tab.")
@@ -62,9 +62,12 @@ with mine:
                         "submitted, check that the username matches your Kaggle profile; new downloads "
                         "arrive at each sync.")
             else:
-                st.dataframe(results, hide_index=True, column_order=[
-                    "title", "platform_rank", "on_platform", "kaggle_rank", "teams", "score", "team_name",
-                    "submission_count", "last_submission", "status"], column_config={
+                st.dataframe(results.assign(medal_icon=[medals.emoji(m) for m in results["medal"]],
+                                            board=[reveal.board_note(b) for b in results["board"]]),
+                             hide_index=True, column_order=[
+                    "title", "platform_rank", "on_platform", "kaggle_rank", "movement", "medal_icon", "teams",
+                    "score", "team_name", "submission_count", "last_submission", "status", "board"], column_config={
+                    **web.movers.COLUMNS,
                     "title": st.column_config.TextColumn("Competition"),
                     "platform_rank": st.column_config.NumberColumn("Platform rank", format="%d"),
                     "on_platform": st.column_config.NumberColumn("of participants", format="%d"),
@@ -76,9 +79,12 @@ with mine:
                     "last_submission": st.column_config.DatetimeColumn("Last submission (UTC)",
                                                                        format="YYYY-MM-DD HH:mm"),
                     "status": st.column_config.TextColumn("Status"),
+                    "board": st.column_config.TextColumn("Board", help="which Kaggle board the rank and points "
+                                                         "come from: public, or private (final) after the deadline"),
                 })
                 for row in results.itertuples():
-                    with st.expander(f"{web.md(row.title)}: rank {row.kaggle_rank:,} of {row.teams:,}"):
+                    marks = f" {medals.emoji(row.medal)} {row.movement or ''}".rstrip()
+                    with st.expander(f"{web.md(row.title)}: rank {row.kaggle_rank:,} of {row.teams:,}{marks}"):
                         web.link("leaderboard", "Open the leaderboard", competition=row.competition)
                         own = snapshots[snapshots["competition"] == row.competition].assign(
                             participant=person["display_name"])

@@ -118,3 +118,18 @@ def test_standings_stack_points_per_competition_first_place_on_top() -> None:
 def test_standings_without_anyone_says_so() -> None:
     empty = pd.DataFrame(columns=["place", "participant", "kaggle_username", "total_points"])
     assert "Nobody" in charts.standings(empty, []).layout.annotations[0].text
+
+
+def test_the_medal_zones_are_drawn_as_lines_at_the_score_each_needs():
+    zones = [("gold", 2, 0.98), ("silver", 4, 0.96), ("bronze", 8, 0.92)]
+    figure = charts.score_distribution(bins_frame([1, 5, 2, 8]), PEOPLE, BENCH, direction="higher", zones=zones)
+    dotted = [shape for shape in figure.layout.shapes if shape.line.dash == "dot"]
+    assert sorted(shape.x0 for shape in dotted) == [0.92, 0.96, 0.98]
+    labels = {annotation.text for annotation in figure.layout.annotations}
+    assert {"gold ≤ #2", "silver ≤ #4", "bronze ≤ #8"} <= labels
+
+
+def test_zones_that_need_the_same_score_share_one_line():
+    zones = [("gold", 1, 0.9), ("silver", 1, 0.9), ("bronze", 1, 0.9)]
+    figure = charts.score_distribution(bins_frame([1, 5]), PEOPLE, BENCH.head(0), direction="lower", zones=zones)
+    assert [annotation.text for annotation in figure.layout.annotations] == ["gold ≤ #1, silver ≤ #1, bronze ≤ #1"]

@@ -26,13 +26,16 @@ DELETE_COMPETITION = [
     "DELETE FROM kaggle_members WHERE competition_slug = ?",
     "DELETE FROM history WHERE competition_slug = ?",
     "DELETE FROM sync_runs WHERE competition_slug = ?",
+    "DELETE FROM public_boards WHERE competition_slug = ?",
+    "DELETE FROM public_board_members WHERE competition_slug = ?",
+    "DELETE FROM reveals WHERE competition_slug = ?",
     "DELETE FROM competitions WHERE slug = ?",
 ]
 
 _COMPETITION_COLUMNS = """
     c.slug, c.event_slug, c.title, c.url, c.deadline, c.metric, c.kaggle_team_count, c.status, c.auto_sync,
     coalesce(c.direction_override, c.inferred_direction, 'higher') AS direction, c.direction_override,
-    c.inferred_direction, c.worst, c.best, c.points, c.content_hash,
+    c.inferred_direction, c.worst, c.best, c.points, c.content_hash, c.board,
     (SELECT max(started_at) FROM sync_runs s WHERE s.competition_slug = c.slug) AS last_attempt_at,
     (SELECT max(started_at) FROM sync_runs s WHERE s.competition_slug = c.slug
         AND s.outcome IN ('created', 'updated', 'unchanged')) AS last_success_at,
@@ -56,7 +59,7 @@ PARTICIPANT_KEYS = "SELECT username_key FROM participants"
 
 RECENT_RUNS = """
     SELECT started_at, competition_slug, trigger, outcome, rows, matched, created, updated, removed, duration_ms,
-           error
+           error, notice
     FROM sync_runs WHERE (? IS NULL OR competition_slug = ?) ORDER BY started_at DESC LIMIT ?"""
 
 HISTORY = """
@@ -71,6 +74,7 @@ HISTORY = """
 BACKUP_TABLES: tuple[str, ...] = (
     "events", "competitions", "participants", "kaggle_rows", "kaggle_members", "sync_runs", "history",
     "pending_participants",
+    "public_boards", "public_board_members", "reveals",
 )
 BACKUP_SELECT = {table: f"SELECT * FROM {table}" for table in BACKUP_TABLES}  # noqa: S608 - names from the fixed tuple
 BACKUP_EMPTY = {table: f"SELECT * FROM {table} LIMIT 0" for table in BACKUP_TABLES}  # noqa: S608 - names from the fixed tuple

@@ -183,7 +183,7 @@ APP_PARTICIPANT_RESULTS = """
         JOIN kaggle_members m ON m.competition_slug = r.competition_slug AND m.position = r.position
         JOIN participants p ON p.username_key = m.username_key
         WHERE NOT r.is_benchmark)
-    SELECT c.slug AS competition, c.title, c.event_slug, c.status,
+    SELECT c.slug AS competition, c.title, c.event_slug, c.status, c.board,
            coalesce(c.direction_override, c.inferred_direction, 'higher') AS direction, c.metric,
            x.platform_rank, x.on_platform, x.kaggle_rank,
            (SELECT count(*) FROM kaggle_rows k WHERE k.competition_slug = c.slug AND NOT k.is_benchmark) AS teams,

@@ -140,7 +140,7 @@ INSERT_RUN = """
                            created, updated, removed, duration_ms, content_hash, error, board)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
-LOADED_STATE = "SELECT content_hash, file_kind FROM competitions WHERE slug = ?"
+LOADED_STATE = "SELECT content_hash, file_kind, board FROM competitions WHERE slug = ?"
 SET_CONTENT_HASH = "UPDATE competitions SET content_hash = ? WHERE slug = ?"
 
 # What a sync needs before it downloads: does the competition exist, its metric, its last attempt, and the

@@ -7,6 +7,7 @@ come from the Streamlit-free modules of `mlbattle`; text helpers from `mlbattle.
 """
 
 from ..text import SyncState, age_text, md, score_format, sync_state
+from . import screen, shakeup  # noqa: E402  (the big screen's and the private reveal's drawing)
 from .actions import confirmed, flash, show_flashes, write
 from .auth import (
     LOCKOUT_SECONDS,
@@ -33,14 +34,27 @@ from .data import (
     store,
 )
 from .links import link, pick, url
-from .refresh import Refresher, autorefresh, refresh_on_view, refresher, show_sync_state, view_refresh_due
+from .movers import marked, medal_kpi, movers_strip
+from .refresh import (
+    Refresher,
+    Watch,
+    autorefresh,
+    changed,
+    follow,
+    refresh_on_view,
+    refresher,
+    show_sync_state,
+    view_refresh_due,
+)
 from .setup import APP_TITLE, PAGES, load_settings, page
 
 __all__ = [
     "APP_TITLE", "LOCKOUT_SECONDS", "MAX_FAILURES", "PAGES", "PAGE_BUSY_SECONDS", "PROBE_FRESH_SECONDS",
-    "Refresher", "Source", "SyncState", "admin_gate", "age_text", "autorefresh", "confirmed", "count_registration",
-    "figure", "flash", "forget_probes", "is_admin", "link", "load_settings", "locked_for", "login", "logout", "md",
+    "Refresher", "Source", "SyncState", "Watch", "admin_gate", "age_text", "autorefresh", "changed", "confirmed",
+    "count_registration", "figure", "flash", "follow", "forget_probes", "is_admin", "link", "load_settings",
+    "locked_for", "login", "logout", "marked", "md", "medal_kpi", "movers_strip",
     "oidc_configured", "page", "pick", "probe", "read", "refresh_on_view", "refresher", "registration_wait",
-    "require_admin", "score_format", "show_flashes", "show_sync_state", "source", "store", "sync_state", "url",
+    "require_admin", "score_format", "screen", "shakeup", "show_flashes", "show_sync_state", "source", "store",
+    "sync_state", "url",
     "view_refresh_due", "write",
 ]

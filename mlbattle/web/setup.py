@@ -22,6 +22,7 @@ PAGES = {
     "event": ("pages/event.py", "event"),
     "participants": ("pages/participants.py", "participants"),
     "admin": ("pages/admin.py", "admin"),
+    "screen": ("pages/screen.py", "screen"),
 }
 
 
@@ -34,15 +35,18 @@ def load_settings() -> Settings:
         st.stop()
 
 
-def page(title: str) -> Settings:
-    """What every page does first: its title, the settings, the demo data when due and its banner."""
-    st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon="🏆", layout="wide")
+def page(title: str, banner: bool = True) -> Settings:
+    """What every page does first: its title, the settings, the demo data when due and its banner (the big
+    screen says "demo data" in its own footer instead)."""
+    st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon="🏆", layout="wide",
+                       initial_sidebar_state="auto" if banner else "collapsed")
     cfg = load_settings()
     redact.install_logging_filter()
     _started(cfg.db, cfg)
     _apply_declared(cfg)
     if demo.is_demo(cfg):
         _fill_demo(cfg)
+    if demo.is_demo(cfg) and banner:
         st.info(
             "**Demo mode**: these leaderboards are sample data loaded through the app's own sync, because no "
             "Kaggle credentials are set. Set `KAGGLE_USERNAME` and `KAGGLE_KEY` (or `KAGGLE_API_TOKEN`) to "
