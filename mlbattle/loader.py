@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from . import held as held_back
 from . import queries
 from .board_cache import BOARDS, Held
 from .db import transaction
@@ -58,11 +59,17 @@ class Parsed:
     board: pa.Table
 
 
-def parse_download(download: Download, memory_limit: str = Settings.memory_limit) -> Parsed:
+def parse_download(download: Download, memory_limit: str = Settings.memory_limit, hint: str = "higher") -> Parsed:
+    """`hint` is the direction an older-layout file not in score order is ranked by (rule 3)."""
     from . import parse  # Arrow and NumPy cost 200 ms of start-up: only a load that parses pays it
 
     csv_file = download.csv()
-    return Parsed(csv_file, parse.rows(csv_file, memory_limit))
+    board = parse.rows(csv_file, memory_limit)
+    if csv_file.kind == "older":  # a separate step: the current layout carries its ranks
+        from . import oldformat
+
+        board = oldformat.ranked(board, hint)
+    return Parsed(csv_file, board)
 
 
 def direction_from_metric(metric: str | None) -> str:
@@ -83,7 +90,9 @@ def load(
     content_hash = download.content_hash
     if previous and previous[0] == content_hash:
         return _unchanged(con, run, finished, content_hash)
-    parsed = parsed or parse_download(download)
+    parsed = parsed or parse_download(download, hint=held_back.direction_hint(con, run.slug, metric))
+    if reason := held_back.implausible(con, run, parsed.board):  # held back before anything is written
+        return held_back.hold(con, run, parsed, reason, finished)
     csv_file, staged = parsed.csv_file, parsed.board
     note = f"ignored unknown columns: {', '.join(csv_file.ignored)}"[:200] if csv_file.ignored else None
     from . import diff, parse
@@ -186,3 +195,4 @@ def record_run(
             result.removed, duration_ms, content_hash, error or result.note, result.board,
         ],
     )
+    held_back.superseded(con, run, result.outcome)

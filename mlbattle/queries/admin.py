@@ -26,6 +26,7 @@ DELETE_COMPETITION = [
     "DELETE FROM kaggle_members WHERE competition_slug = ?",
     "DELETE FROM history WHERE competition_slug = ?",
     "DELETE FROM sync_runs WHERE competition_slug = ?",
+    "DELETE FROM held_downloads WHERE competition_slug = ?",
     "DELETE FROM competitions WHERE slug = ?",
 ]
 
