@@ -25,6 +25,8 @@ _HEAD = 4096
 
 def _refusal(head: bytes, size: int) -> str | None:
     """Why a file that is not a zip cannot be a leaderboard CSV, judged by its first bytes."""
+    if head.startswith(b"PK\x03\x04"):
+        return "the zip is corrupt or cut short (no directory at its end): download it again"
     text = head.removeprefix(b"\xef\xbb\xbf").lstrip().lower()
     if size == 0 or not text:
         return "the file is empty"
