@@ -21,13 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from . import db, loader, queries
+from . import db, queries
 from .db import transaction
 from .settings import Settings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the loader calls in here, so its names are imported where they run
     import pyarrow as pa
 
+    from . import loader
     from .sync import SyncResult
 
 ACCEPTED = "accepted"  # the trigger of a run that loads a held download: an organiser vouched for it
@@ -41,7 +42,9 @@ def direction_hint(con: duckdb.DuckDBPyConnection, slug: str, metric: str | None
 
 
 def hint_of(override: str | None, metric: str | None) -> str:
-    return override or loader.direction_from_metric(metric)
+    from .loader import direction_from_metric
+
+    return override or direction_from_metric(metric)
 
 
 def implausible(con: duckdb.DuckDBPyConnection, run: loader.Run, board: pa.Table) -> str | None:
@@ -83,6 +86,8 @@ def _one_score(scores: Any) -> bool:
 def hold(con: duckdb.DuckDBPyConnection, run: loader.Run, parsed: loader.Parsed, reason: str,
          finished: datetime) -> loader.LoadResult:
     """Keep the download instead of loading it, replacing any held before, and record the `held` run."""
+    from .loader import LoadResult, record_run
+
     csv_file = parsed.csv_file
     download = csv_file.source
     name = Path(download.info.filename).name
@@ -92,8 +97,8 @@ def hold(con: duckdb.DuckDBPyConnection, run: loader.Run, parsed: loader.Parsed,
                                           _zipped(name, csv_file.data)])
         counted = con.execute(queries.MATCHED_COUNT, [run.slug]).fetchone()
         matched = counted[0] if counted else 0
-        result = loader.LoadResult("held", parsed.board.num_rows, matched, note=reason, board=download.board)
-        loader.record_run(con, run, result, finished, download.content_hash)
+        result = LoadResult("held", parsed.board.num_rows, matched, note=reason, board=download.board)
+        record_run(con, run, result, finished, download.content_hash)
     return result
 
 
