@@ -47,17 +47,18 @@ def hint_of(override: str | None, metric: str | None) -> str:
     return override or direction_from_metric(metric)
 
 
-def implausible(con: duckdb.DuckDBPyConnection, run: loader.Run, board: pa.Table) -> str | None:
+def implausible(con: duckdb.DuckDBPyConnection, run: loader.Run, board: pa.Table,
+                stored: pa.Table | None = None) -> str | None:
     """Why the download must not replace the stored board, or None. A first download, and a download an
-    organiser accepted, are never held."""
+    organiser accepted, are never held. `stored` is the stored board when this process still holds it (its
+    figures then cost no query)."""
     if run.trigger == ACCEPTED:
-        return None
-    spread = con.execute(queries.STORED_BOARD_SPREAD, [run.slug]).fetchone()
-    stored_teams, stored_scored, low, high = spread if spread else (0, 0, None, None)
-    if not stored_teams:
         return None
     import pyarrow.compute as pc
 
+    stored_teams, stored_scored, low, high = _figures(con, run.slug, stored)
+    if not stored_teams:
+        return None
     scores = board["score"].filter(pc.invert(board["is_benchmark"]))
     teams = len(scores)
     if teams * 2 < stored_teams:
@@ -69,6 +70,18 @@ def implausible(con: duckdb.DuckDBPyConnection, run: loader.Run, board: pa.Table
         shown = "empty" if value is None else f"{value:g}"
         return f"every ranked team has the same score ({shown}) where the stored board had different scores"
     return None
+
+
+def _figures(con: duckdb.DuckDBPyConnection, slug: str, stored: pa.Table | None) -> tuple:
+    """The stored board's ranked teams, how many have a score, and the lowest and highest score."""
+    if stored is None:
+        row = con.execute(queries.STORED_BOARD_SPREAD, [slug]).fetchone()
+        return tuple(row) if row else (0, 0, None, None)
+    import pyarrow.compute as pc
+
+    scores = stored["score"].filter(pc.invert(stored["is_benchmark"]))
+    extremes = pc.min_max(scores).as_py()
+    return len(scores), len(scores) - scores.null_count, extremes["min"], extremes["max"]
 
 
 def _one_score(scores: Any) -> bool:

@@ -91,8 +91,10 @@ def load(
     if previous and previous[0] == content_hash:
         return _unchanged(con, run, finished, content_hash)
     parsed = parsed or parse_download(download, hint=held_back.direction_hint(con, run.slug, metric))
-    if reason := held_back.implausible(con, run, parsed.board):  # held back before anything is written
-        return held_back.hold(con, run, parsed, reason, finished)
+    stored = BOARDS.get((store, run.slug), previous[0]) if previous else None  # its figures, without SQL
+    if previous and previous[0] and (
+            reason := held_back.implausible(con, run, parsed.board, stored.board if stored else None)):
+        return held_back.hold(con, run, parsed, reason, finished)  # held back before anything is written
     csv_file, staged = parsed.csv_file, parsed.board
     note = f"ignored unknown columns: {', '.join(csv_file.ignored)}"[:200] if csv_file.ignored else None
     from . import diff, parse

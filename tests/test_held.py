@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mlbattle import db, held, queries, reads, registry, sync
+from mlbattle.board_cache import BOARDS
 from tests.support.boards import zip_of
 from tests.support.cli_support import fails, ok
 from tests.support.cli_support import run as cli
@@ -67,6 +68,13 @@ def test_a_board_of_one_score_where_the_stored_one_had_several_is_held(settings,
     assert [(h["competition_slug"], h["rows"]) for h in pending(settings)] == [(SLUG, 4)]
 
 
+def test_a_board_of_one_score_is_held_when_another_process_loaded_the_stored_one(settings, local_fetch,
+                                                                                   competition):
+    run(settings, local_fetch, GOOD)
+    BOARDS.forget((settings.db, SLUG))
+    assert run(settings, local_fetch, ZEROS).outcome == "held"
+
+
 def test_a_board_that_always_had_one_score_is_loaded_as_usual(settings, local_fetch, competition):
     run(settings, local_fetch, [(1, "A", 0.5, "ann"), (2, "B", 0.5, "ben")])
     assert run(settings, local_fetch, [(1, "A", 0.0, "ann"), (2, "B", 0.0, "ben")]).outcome == "updated"
@@ -84,9 +92,12 @@ def test_empty_scores_everywhere_count_as_one_score(settings, local_fetch, compe
     (11, 6, "updated"),
     (11, 5, "held"),
 ])
+@pytest.mark.parametrize("cold", [False, True], ids=["board-in-memory", "board-from-sql"])
 def test_fewer_than_half_the_stored_teams_is_held_and_exactly_half_is_not(settings, local_fetch, competition,
-                                                                          stored, arrived, outcome):
+                                                                          stored, arrived, outcome, cold):
     run(settings, local_fetch, teams(stored))
+    if cold:  # another process loaded it: the stored board's figures come from SQL
+        BOARDS.forget((settings.db, SLUG))
     result = run(settings, local_fetch, teams(arrived))
     assert result.outcome == outcome, result.summary()
     if outcome == "held":
