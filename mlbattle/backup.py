@@ -317,6 +317,7 @@ def _replace(con: duckdb.DuckDBPyConnection, checked: Checked) -> dict[str, int]
         with db.transaction(con):
             for table in queries.BACKUP_TABLES:
                 con.execute(queries.BACKUP_DELETE[table])
+            con.execute(queries.FORGET_HELD)  # judged against boards the restore replaces
             for table in queries.BACKUP_TABLES:
                 counts[table] = _insert(con, table, files[table])
                 if counts[table] != checked.rows[table]:

@@ -184,3 +184,13 @@ def test_a_held_sync_exits_1_and_accept_held_loads_it(cli_env, settings, tmp_pat
     assert f"{SLUG}: updated" in accepted.stdout
     again = fails(cli_env, "sync", SLUG, "--accept-held")
     assert again.stderr.strip() == f"error: {SLUG} has no held download to accept"
+
+
+def test_a_restore_forgets_held_downloads(settings, local_fetch, competition, tmp_path):
+    from mlbattle import backup
+
+    run(settings, local_fetch, GOOD)
+    backup.write_backup(settings, tmp_path / "backup.zip")
+    run(settings, local_fetch, ZEROS)
+    backup.restore_backup(settings, tmp_path / "backup.zip")
+    assert pending(settings) == []

@@ -16,6 +16,9 @@ DELETE_HELD = "DELETE FROM held_downloads WHERE competition_slug = ?"
 INSERT_HELD = """
     INSERT INTO held_downloads (competition_slug, run_id, held_at, reason, file_name, rows, zip)
     VALUES (?, ?, ?, ?, ?, ?, ?)"""
+# A restore replaces the boards held downloads were judged against; they are not in backups (not organisers'
+# data, and a pending download is worth nothing once the next one arrives).
+FORGET_HELD = "DELETE FROM held_downloads"
 HELD_ZIP = "SELECT zip FROM held_downloads WHERE competition_slug = ?"
 HELD_LIST = """
     SELECT competition_slug, held_at, reason, rows, file_name
