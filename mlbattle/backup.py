@@ -322,6 +322,7 @@ def _replace(con: duckdb.DuckDBPyConnection, checked: Checked) -> dict[str, int]
         with db.transaction(con):
             for table in queries.BACKUP_TABLES:
                 con.execute(queries.BACKUP_DELETE[table])
+            con.execute(queries.FORGET_HELD)  # judged against boards the restore replaces
             for table in queries.BACKUP_TABLES:
                 if table not in files:
                     counts[table] = 0

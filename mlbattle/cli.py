@@ -44,6 +44,10 @@ def cmd_competitions_add(args: argparse.Namespace) -> int:
     from . import imports
 
     settings = _settings()
+    if args.manual:
+        return _add_by_hand(args, settings)
+    if args.title or args.metric:
+        raise CommandError("--title and --metric go with --manual; without it the title and metric come from Kaggle")
     outcome = imports.import_competition(
         settings, args.competition, event=args.event, status=args.status, auto_sync=not args.no_auto_sync,
         trigger="import",
@@ -51,6 +55,21 @@ def cmd_competitions_add(args: argparse.Namespace) -> int:
     print(outcome.message)
     if outcome.sync and outcome.sync.outcome == "failed":
         print(f"warning: first sync failed: {outcome.sync.error}", file=sys.stderr)
+    return 0
+
+
+def _add_by_hand(args: argparse.Namespace, settings) -> int:
+    """A competition Kaggle's list cannot show (InClass, private): its facts as typed, no Kaggle call, no
+    automatic syncs (its board comes as a file)."""
+    from . import imports, kaggle_client, registry
+
+    if not (args.title or "").strip():
+        raise CommandError("--manual needs --title (and --metric, for the score direction)")
+    slug = kaggle_client.competition_slug(args.competition)
+    facts = registry.CompetitionFacts(slug, args.title, f"https://www.kaggle.com/competitions/{slug}",
+                                      metric=(args.metric or "").strip() or None)
+    imports.import_competition(settings, slug, event=args.event, status=args.status, auto_sync=False, facts=facts)
+    print(f"competition {slug} added by hand ({facts.title}); load its board with: sync {slug} --file PATH")
     return 0
 
 
@@ -165,6 +184,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     settings = _settings()
     slugs = [kaggle_client.competition_slug(s) for s in args.slugs]
+    if args.file or args.accept_held:
+        return _sync_one_way(args, settings, slugs)
     if args.all:
         slugs += [s for s in sync.auto_sync_slugs(settings) if s not in slugs]
     if not slugs and args.all:
@@ -174,13 +195,33 @@ def cmd_sync(args: argparse.Namespace) -> int:
         raise CommandError("nothing to sync: name competitions, or use --all for every ongoing one with auto-sync on")
     failed = 0
     for slug in slugs:
-        result = sync.sync(slug, settings, trigger="cli")
-        if result.outcome == "failed":
-            failed += 1
-            print(result.summary(), file=sys.stderr)
-        else:
-            print(result.summary())
+        failed += _report(sync.sync(slug, settings, trigger="cli"))
     return 1 if failed else 0
+
+
+def _report(result) -> int:
+    """Print a sync's line: on stderr, counting 1, when it failed or was held."""
+    if result.outcome in ("failed", "held"):
+        print(result.summary(), file=sys.stderr)
+        return 1
+    print(result.summary())
+    return 0
+
+
+def _sync_one_way(args: argparse.Namespace, settings, slugs: list[str]) -> int:
+    """`sync SLUG --file PATH` and `sync SLUG --accept-held`: one competition, one source."""
+    from . import board_files, held
+
+    if args.file and args.accept_held:
+        raise CommandError("--file and --accept-held go one at a time")
+    if len(slugs) != 1 or args.all:
+        raise CommandError("name exactly one competition with --file or --accept-held")
+    if args.accept_held:
+        return 1 if _report(held.accept(settings, slugs[0])) else 0
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"{path} does not exist or is not a file")
+    return 1 if _report(board_files.load_file(settings, slugs[0], path)) else 0
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
@@ -276,6 +317,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--event")
     add.add_argument("--status", choices=("upcoming", "ongoing", "completed"), default="ongoing")
     add.add_argument("--no-auto-sync", action="store_true")
+    add.add_argument("--manual", action="store_true",
+                     help="add without asking Kaggle (a competition its list cannot show); needs --title")
+    add.add_argument("--title", help="with --manual: the competition's title")
+    add.add_argument("--metric", help="with --manual: the metric's name (it hints the score direction)")
     add.set_defaults(run=cmd_competitions_add)
     change = comps.add_parser("set", help="change a competition's settings")
     change.add_argument("slug")
@@ -311,6 +356,8 @@ def build_parser() -> argparse.ArgumentParser:
     sync = commands.add_parser("sync", help="download and load leaderboards")
     sync.add_argument("slugs", nargs="*")
     sync.add_argument("--all", action="store_true", help="every ongoing competition with auto-sync on")
+    sync.add_argument("--file", help="load the board from this file (Kaggle's zip, or its CSV) instead of Kaggle")
+    sync.add_argument("--accept-held", action="store_true", help="load the download held back as implausible")
     sync.set_defaults(run=cmd_sync)
 
     for name, run, text in (("backup", cmd_backup, "write a backup zip"), ("restore", cmd_restore, "restore one")):

@@ -106,7 +106,18 @@ class Pacer:
 PACER = Pacer()
 
 
-def _http_error(exc: Any, what: str) -> KaggleError:
+def _refused_credentials(source: str) -> str:
+    """The 401 message, naming the setting the credentials came from (never their value)."""
+    if "TOKEN" in source or "access_token" in source:
+        fix = "put a current API token there (kaggle.com, Settings, API: Generate New Token)"
+    elif source:
+        fix = "check the username and key there (kaggle.com, Settings, API)"
+    else:
+        return "Kaggle refused the credentials (401): check KAGGLE_API_TOKEN, or KAGGLE_USERNAME and KAGGLE_KEY"
+    return f"Kaggle refused the credentials (401) from {source}: {fix}"
+
+
+def _http_error(exc: Any, what: str, source: str = "") -> KaggleError:
     response = getattr(exc, "response", None)
     status = getattr(response, "status_code", None)
     retry_after = _retry_after(response)
@@ -116,10 +127,7 @@ def _http_error(exc: Any, what: str) -> KaggleError:
         return KaggleError(f"Kaggle's download link was refused by its storage ({status}) for {what}: the link "
                            "expires quickly; sync again", status=status)
     if status == 401:
-        return KaggleError(
-            "Kaggle refused the credentials (401): check KAGGLE_USERNAME and KAGGLE_KEY, or KAGGLE_API_TOKEN",
-            status=status,
-        )
+        return KaggleError(_refused_credentials(source), status=status)
     if status == 403:
         return KaggleError(
             f"Kaggle answered 403 for {what}: accept the competition's rules on kaggle.com with this account, "
@@ -153,8 +161,8 @@ def _client(settings: Settings) -> Iterator[Any]:
     """The SDK client, pointed at `MLBATTLE_KAGGLE_ENDPOINT` when set, with timeouts on every request."""
     if not settings.kaggle.present:
         raise KaggleError(
-            "Kaggle credentials are missing: set KAGGLE_USERNAME and KAGGLE_KEY (or KAGGLE_API_TOKEN) "
-            "in the environment or in .streamlit/secrets.toml"
+            "Kaggle credentials are missing: set KAGGLE_API_TOKEN (or KAGGLE_USERNAME and KAGGLE_KEY) in the "
+            "environment or in .streamlit/secrets.toml, or save the token in ~/.kaggle/access_token"
         )
     from kagglesdk import KaggleClient, KaggleEnv, kaggle_env
     from requests import PreparedRequest, Response
@@ -236,7 +244,7 @@ def download_leaderboard(slug: str, folder: Path, settings: Settings) -> Path:
                 finally:
                     response.close()
         except requests.HTTPError as exc:
-            raise _http_error(exc, f"competition {slug!r}") from None
+            raise _http_error(exc, f"competition {slug!r}", settings.kaggle.source) from None
         except (requests.Timeout, ReadTimeoutError):
             raise KaggleError(f"Kaggle sent nothing for {settings.stall_timeout:g} s (stalled download)") from None
         except (requests.ConnectionError, ProtocolError) as exc:
@@ -302,7 +310,7 @@ def list_competitions(search: str, settings: Settings, *, page_size: int = 20) -
             with _client(settings) as kaggle:
                 response = kaggle.competitions.competition_api_client.list_competitions(request)
         except requests.HTTPError as exc:
-            raise _http_error(exc, "competition list") from None
+            raise _http_error(exc, "competition list", settings.kaggle.source) from None
         except requests.RequestException as exc:
             raise _http_error(exc, "competition list") from None
         infos = []

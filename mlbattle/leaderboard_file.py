@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import struct
 import zipfile
 from collections.abc import Iterator
@@ -46,6 +47,7 @@ _HEADER_LIMIT = 64 * 1024
 _FEED_BYTES = 256 * 1024  # compressed bytes given to the inflater at a time
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then the name's and the extra field's lengths
 _STORED, _DEFLATED = zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED
+_BOARD_WORD = re.compile(r"(public|private)[-_ ]?leaderboard", re.IGNORECASE)
 
 
 class LeaderboardFileError(ValueError):
@@ -150,8 +152,11 @@ class Download:
 
 
 def board_of(member_name: str) -> str:
-    """`private` for `SLUG-privateleaderboard-<timestamp>.csv`, `public` for anything else."""
-    return "private" if "privateleaderboard" in member_name.lower().replace("-", "").replace("_", "") else "public"
+    """`private` for `SLUG-privateleaderboard-<timestamp>.csv`, `public` for anything else. The timestamp comes
+    in many shapes (`T17:41:44`, `T16_40_20`, `T223756 (1)`), and a slug may hold either word, so the last
+    `public`/`private` + `leaderboard` in the name decides."""
+    found = _BOARD_WORD.findall(PurePosixPath(member_name.replace("\\", "/")).name)
+    return "private" if found and found[-1].lower() == "private" else "public"
 
 
 def open_download(zip_path: Path, folder: Path, max_bytes: int) -> Download:

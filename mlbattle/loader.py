@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from . import held as held_back
 from . import queries, reveal
 from .board_cache import BOARDS, Held
 from .db import transaction
@@ -58,11 +59,17 @@ class Parsed:
     board: pa.Table
 
 
-def parse_download(download: Download, memory_limit: str = Settings.memory_limit) -> Parsed:
+def parse_download(download: Download, memory_limit: str = Settings.memory_limit, hint: str = "higher") -> Parsed:
+    """`hint` is the direction an older-layout file not in score order is ranked by (rule 3)."""
     from . import parse  # Arrow and NumPy cost 200 ms of start-up: only a load that parses pays it
 
     csv_file = download.csv()
-    return Parsed(csv_file, parse.rows(csv_file, memory_limit))
+    board = parse.rows(csv_file, memory_limit)
+    if csv_file.kind == "older":  # a separate step: the current layout carries its ranks
+        from . import oldformat
+
+        board = oldformat.ranked(board, hint)
+    return Parsed(csv_file, board)
 
 
 def direction_from_metric(metric: str | None) -> str:
@@ -86,7 +93,11 @@ def load(
     switched = bool(loaded_hash and loaded_board != download.board)
     if previous and loaded_hash == content_hash and not switched:
         return _unchanged(con, run, finished, content_hash)
-    parsed = parsed or parse_download(download)
+    parsed = parsed or parse_download(download, hint=held_back.direction_hint(con, run.slug, metric))
+    stored = BOARDS.get((store, run.slug), previous[0]) if previous else None  # its figures, without SQL
+    if previous and previous[0] and (
+            reason := held_back.implausible(con, run, parsed.board, stored.board if stored else None)):
+        return held_back.hold(con, run, parsed, reason, finished)  # held back before anything is written
     csv_file, staged = parsed.csv_file, parsed.board
     note = f"ignored unknown columns: {', '.join(csv_file.ignored)}"[:200] if csv_file.ignored else None
     from . import diff, parse
@@ -194,3 +205,4 @@ def record_run(
             result.removed, duration_ms, content_hash, error or result.note, result.board,
         ],
     )
+    held_back.superseded(con, run, result.outcome)

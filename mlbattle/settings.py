@@ -243,26 +243,65 @@ def _lookup(setting: Setting, env: Mapping[str, str], secrets: Mapping[str, Any]
     return None
 
 
+def _token_file(path: Path) -> str | None:
+    """A token file's text, stripped; None when it is missing or blank (the SDK reads it the same way)."""
+    try:
+        text = path.read_text(encoding="utf-8").strip() if path.is_file() else ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{path} cannot be read as a Kaggle token: {exc}") from exc
+    return text or None
+
+
+def _kaggle_config_dir(env: Mapping[str, str], home: Path) -> Path:
+    """Where the `kaggle` package keeps kaggle.json: KAGGLE_CONFIG_DIR, else ~/.kaggle, else (Linux, when
+    ~/.kaggle does not exist) $XDG_CONFIG_HOME/kaggle."""
+    if env.get("KAGGLE_CONFIG_DIR"):
+        return Path(env["KAGGLE_CONFIG_DIR"])
+    legacy = home / ".kaggle"
+    if legacy.exists():
+        return legacy
+    return Path(env.get("XDG_CONFIG_HOME") or home / ".config") / "kaggle"
+
+
+def _kaggle_token(env: Mapping[str, str], secrets: Mapping[str, Any], section: Mapping[str, Any],
+                  home: Path) -> KaggleCredentials | None:
+    """An API token, where kagglesdk's `get_access_token_from_env` looks, in its order: KAGGLE_API_TOKEN (the
+    token, or the path of a file holding it), then ~/.kaggle/access_token, then ~/.kaggle/access_token.txt;
+    Streamlit secrets (`KAGGLE_API_TOKEN`, or `api_token` under `[kaggle]`) after the environment."""
+    for value, source in ((env.get("KAGGLE_API_TOKEN"), "KAGGLE_API_TOKEN"),
+                          (secrets.get("KAGGLE_API_TOKEN") or section.get("api_token"),
+                           "KAGGLE_API_TOKEN in .streamlit/secrets.toml")):
+        if value:
+            text = str(value).strip()
+            if Path(text).exists():
+                token = _token_file(Path(text))
+                return KaggleCredentials(token=token, source=f"{source} (the file {text})") if token else None
+            return KaggleCredentials(token=text, source=source)
+    for name in ("access_token", "access_token.txt"):
+        token = _token_file(home / ".kaggle" / name)
+        if token:
+            return KaggleCredentials(token=token, source=str(home / ".kaggle" / name))
+    return None
+
+
 def _kaggle_credentials(env: Mapping[str, str], secrets: Mapping[str, Any], home: Path) -> KaggleCredentials:
-    """Look where the `kaggle` package looks, in its order, plus Streamlit secrets (`[kaggle]` or top level)."""
+    """Look where the official client looks, in its order (a token before a username and key, as both
+    `kaggle` 2.x and kagglesdk sign with a token whenever one exists), plus Streamlit secrets. `source` names
+    the setting, so a refusal says which one to fix."""
     kaggle = secrets.get("kaggle")
     section: Mapping[str, Any] = kaggle if isinstance(kaggle, Mapping) else {}
-    token = env.get("KAGGLE_API_TOKEN") or secrets.get("KAGGLE_API_TOKEN") or section.get("api_token")
+    token = _kaggle_token(env, secrets, section, home)
     if token:
-        if Path(str(token)).is_file():
-            token = Path(str(token)).read_text(encoding="utf-8").strip()
-        return KaggleCredentials(token=str(token), source="KAGGLE_API_TOKEN")
+        return token
     for source, values in (
-        ("environment", env),
-        ("secrets", secrets),
-        ("secrets [kaggle]", {f"KAGGLE_{k.upper()}": v for k, v in section.items()}),
+        ("KAGGLE_USERNAME and KAGGLE_KEY", env),
+        ("KAGGLE_USERNAME and KAGGLE_KEY in .streamlit/secrets.toml", secrets),
+        ("username and key under [kaggle] in .streamlit/secrets.toml",
+         {f"KAGGLE_{k.upper()}": v for k, v in section.items()}),
     ):
         if values.get("KAGGLE_USERNAME") and values.get("KAGGLE_KEY"):
             return KaggleCredentials(str(values["KAGGLE_USERNAME"]), str(values["KAGGLE_KEY"]), source=source)
-    token_file = home / ".kaggle" / "access_token"
-    if token_file.is_file() and token_file.read_text(encoding="utf-8").strip():
-        return KaggleCredentials(token=token_file.read_text(encoding="utf-8").strip(), source=str(token_file))
-    config = Path(env.get("KAGGLE_CONFIG_DIR", home / ".kaggle")) / "kaggle.json"
+    config = _kaggle_config_dir(env, home) / "kaggle.json"
     if config.is_file():
         try:
             data = json.loads(config.read_text(encoding="utf-8"))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from . import db, kaggle_client, loader, locks, notify, queries, redact, scratch
+from . import db, held, kaggle_client, loader, locks, notify, queries, redact, scratch
 from .kaggle_client import KaggleError
 from .leaderboard_file import LeaderboardFileError, open_download
 from .registry import now as utc_now
@@ -52,6 +52,9 @@ class SyncResult:
             return f"{self.slug}: failed: {self.error}"
         if self.outcome == "busy":
             return f"{self.slug}: skipped: another sync of it is running"
+        if self.outcome == "held":
+            return (f"{self.slug}: held: {self.error}; the last good board stays (accept it on Admin, or with "
+                    f"sync {self.slug} --accept-held)")
         if self.outcome == "fresh":
             return f"{self.slug}: fresh: synced less than the interval ago"
         if self.outcome == "unchanged":
@@ -73,7 +76,7 @@ def is_stale(last_attempt_at: datetime | None, settings: Settings, at: datetime 
     return (at or utc_now()) - last_attempt_at >= timedelta(seconds=settings.sync_interval)
 
 
-_SYNC_STATE_COLUMNS = ("metric", "last_attempt_at", "status", "auto_sync", "content_hash")
+_SYNC_STATE_COLUMNS = ("metric", "last_attempt_at", "status", "auto_sync", "content_hash", "direction_override")
 
 
 def _state(settings: Settings, slug: str) -> dict | None:
@@ -123,8 +126,8 @@ def _run(slug: str, settings: Settings, trigger: str, fetch: Fetch, state: dict,
             download = open_download(zip_path, Path(folder), settings.max_download_bytes)
             # A new download is inflated and parsed before the file is taken; the load decides again on the
             # hash it finds then, so another process loading in between changes nothing but wasted work.
-            parsed = None if download.content_hash == state["content_hash"] else (
-                loader.parse_download(download, settings.memory_limit))
+            parsed = None if download.content_hash == state["content_hash"] else loader.parse_download(
+                download, settings.memory_limit, held.hint_of(state["direction_override"], state["metric"]))
             with db.connect(settings) as con:
                 watch = notify.Watch(con, settings, slug, changing=parsed is not None)
                 result = loader.load(con, run, download, state["metric"], clock(), settings.db, parsed)
@@ -138,7 +141,7 @@ def _run(slug: str, settings: Settings, trigger: str, fetch: Fetch, state: dict,
     log.info("sync %s %s in %.2f s", slug, result.outcome, seconds)
     notify.deliver(settings, run.id, slug, alerts)  # after the load's connection is closed
     return SyncResult(slug, result.outcome, result.rows, result.matched, result.created, result.updated,
-                      result.removed, seconds)
+                      result.removed, seconds, result.note if result.outcome == "held" else None)
 
 
 def _reason(exc: BaseException, settings: Settings) -> str:

@@ -118,7 +118,7 @@ def test_an_unknown_competition_is_not_imported(kaggle, kaggle_settings):
 
 
 @pytest.mark.parametrize("kind, reason", [
-    ("401", "refused the credentials (401): check KAGGLE_USERNAME"),
+    ("401", "refused the credentials (401) from KAGGLE_USERNAME and KAGGLE_KEY"),
     ("403", "403 for competition 'spaceship-titanic': accept the competition's rules"),
     ("404", "no competition 'spaceship-titanic' (404)"),
     ("html", "web page instead of the leaderboard zip"),

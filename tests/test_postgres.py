@@ -103,3 +103,17 @@ def test_the_declared_setup_applied_twice_gives_one_event(pg_env, tmp_path):
         assert con.execute("SELECT count(*) FROM events").fetchone()[0] == 1
         assert con.execute("SELECT count(*) FROM participants").fetchone()[0] == 1
         assert reads.competition(con, SLUG)["teams"] == 3
+
+
+def test_a_held_download_is_kept_in_postgres_and_accepted_after_the_disk_is_lost(pg_env, kaggle, tmp_path):
+    ok(pg_env, "participants", "add", "ann")
+    ok(pg_env, "competitions", "add", SLUG)
+    zeros = [(1, "Stars", 0.0, "ann, bob"), (2, "Solo", 0.0, "cy"), (3, "Late", 0.0, "dee")]
+    kaggle.set_leaderboard(SLUG, zip_of(SLUG, zeros))
+    held = subprocess.run([sys.executable, "-m", "mlbattle", "sync", SLUG], cwd=ROOT, env={**os.environ, **pg_env},
+                          capture_output=True, text=True, timeout=120)
+    assert held.returncode == 1 and f"{SLUG}: held: every ranked team has the same score" in held.stderr
+    shutil.rmtree(Path(pg_env["HOME"]))
+    Path(pg_env["HOME"]).mkdir()
+    assert f"{SLUG}: updated" in ok(pg_env, "sync", SLUG, "--accept-held").stdout
+    assert {r["score"] for r in board(pg_env)} == {"0.0"}

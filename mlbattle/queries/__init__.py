@@ -9,6 +9,7 @@ shaped at run time, the CSV reader's column list, is built from column *counts a
 
 from .admin import *  # noqa: F401,F403
 from .boards import *  # noqa: F401,F403
+from .held import *  # noqa: F401,F403
 from .loading import *  # noqa: F401,F403
 from .movement import *  # noqa: F401,F403
 from .registration import *  # noqa: F401,F403

@@ -29,6 +29,7 @@ DELETE_COMPETITION = [
     "DELETE FROM public_boards WHERE competition_slug = ?",
     "DELETE FROM public_board_members WHERE competition_slug = ?",
     "DELETE FROM reveals WHERE competition_slug = ?",
+    "DELETE FROM held_downloads WHERE competition_slug = ?",
     "DELETE FROM competitions WHERE slug = ?",
 ]
 

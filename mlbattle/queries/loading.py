@@ -147,7 +147,7 @@ SET_CONTENT_HASH = "UPDATE competitions SET content_hash = ? WHERE slug = ?"
 # hash of the download it holds (a new download is parsed before the load takes the file).
 SYNC_STATE = """
     SELECT metric, (SELECT max(started_at) FROM sync_runs WHERE competition_slug = ?) AS last_attempt_at, status,
-           auto_sync, content_hash
+           auto_sync, content_hash, direction_override
     FROM competitions WHERE slug = ?"""
 
 # ---------------------------------------------------------------- matching (rules 1-5, one join)

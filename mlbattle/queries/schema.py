@@ -153,4 +153,17 @@ MIGRATIONS: list[list[str]] = [
             public_content_hash VARCHAR,
             public_teams INTEGER NOT NULL)""",
     ],
+    # A download held back because it looks wrong next to the stored board (all scores equal, or under half the
+    # teams): the zip itself, kept in the database (so it survives a Postgres deployment's wiped disk) until
+    # an organiser accepts it or the next download replaces it. One per competition; no key, as the run log.
+    [
+        """CREATE TABLE held_downloads (
+            competition_slug VARCHAR NOT NULL,
+            run_id VARCHAR NOT NULL,
+            held_at TIMESTAMP NOT NULL,
+            reason VARCHAR NOT NULL,
+            file_name VARCHAR NOT NULL,
+            rows INTEGER,
+            zip BLOB NOT NULL)""",
+    ],
 ]

@@ -43,8 +43,8 @@ class Admin:
             for number, slug in enumerate(slugs, start=1):
                 st.write(f"{number}/{len(slugs)}: downloading {web.md(slug)}…")
                 result = sync.sync(slug, self.cfg, trigger=trigger)
-                failed += result.outcome == "failed"
-                web.flash("error" if result.outcome == "failed" else "success", result.summary())
+                failed += result.outcome in ("failed", "held")
+                web.flash({"failed": "error", "held": "warning"}.get(result.outcome, "success"), result.summary())
             status.update(label=f"Synced {len(slugs) - failed} of {len(slugs)}", expanded=False,
                           state="error" if failed else "complete")
         st.rerun()
