@@ -55,9 +55,12 @@ def cmd_competitions_add(args: argparse.Namespace) -> int:
 
 
 def cmd_competitions_set(args: argparse.Namespace) -> int:
-    from . import registry
+    from . import grades, registry
 
+    thresholds = None if args.baselines is None else grades.parse_baselines(args.baselines)
     with _connect() as con:
+        if thresholds is not None:
+            grades.set_baselines(con, args.slug, thresholds)
         if args.status:
             registry.set_status(con, args.slug, args.status)
         if args.auto_sync:
@@ -179,6 +182,47 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ratings(args: argparse.Namespace) -> int:
+    from . import export, season
+
+    with _connect() as con:
+        table = season.season(con, args.event)
+    rows = season.table_rows(table)
+    if args.csv:
+        sys.stdout.write(export.to_csv(season.COLUMNS, rows))
+        return 0
+    for place, participant, username, rating, played, points in rows:
+        print(f"{place:>4}  {_plain(participant)[:30]:<30} {_plain(username)[:24]:<24} {rating!s:>8} {played:>3} "
+              f"{points!s:>10}")
+    if not rows:
+        print("no registered participant is on any of these competitions' boards yet")
+    return 0
+
+
+def cmd_grades(args: argparse.Namespace) -> int:
+    from . import export, grades, kaggle_client
+
+    slug = kaggle_client.competition_slug(args.competition)
+    with _connect() as con:
+        graded = grades.grades(con, slug)
+    if args.csv:
+        sys.stdout.write(export.to_csv(grades.COLUMNS, graded.rows()))
+        return 0
+    if not graded.baselines:
+        print(f"{slug} has no baselines: no benchmark on its board and no threshold set "
+              "(competitions set SLUG --baselines 0.75,0.8)")
+    for participant, username, score, beaten, total, upcoming, needed in graded.rows():
+        after = "all beaten" if upcoming is None else f"next: {_plain(upcoming)[:30]} ({needed:g})"
+        print(f"{_plain(participant)[:30]:<30} {_plain(username)[:24]:<24} {'' if score is None else score!s:>12} "
+              f"{beaten}/{total}  {after}")
+    return 0
+
+
+def _plain(text: str) -> str:
+    """Control characters (line breaks, escapes) as visible escapes, so a name cannot rewrite the terminal."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(text))
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from . import backup
 
@@ -225,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     change.add_argument("--best", type=float)
     change.add_argument("--points", type=float)
     change.add_argument("--event", help="event slug; empty to detach")
+    change.add_argument("--baselines", help="score thresholds to grade against, e.g. 0.75,0.8; empty to clear")
     change.set_defaults(run=cmd_competitions_set)
     comps.add_parser("list", help="list competitions").set_defaults(run=cmd_competitions_list)
 
@@ -255,6 +300,15 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--csv", action="store_true")
     board.add_argument("--all-teams", action="store_true", help="every Kaggle team, participants marked")
     board.set_defaults(run=cmd_leaderboard)
+
+    ratings = commands.add_parser("ratings", help="the season table: ratings and Kaggle points")
+    ratings.add_argument("--event", help="one event's competitions (default: every competition)")
+    ratings.add_argument("--csv", action="store_true")
+    ratings.set_defaults(run=cmd_ratings)
+    graded = commands.add_parser("grades", help="each participant's baselines beaten")
+    graded.add_argument("competition")
+    graded.add_argument("--csv", action="store_true")
+    graded.set_defaults(run=cmd_grades)
     return parser
 
 

@@ -1,6 +1,7 @@
 """Every SQL statement of the app, parameterised with `?`, in this one folder, one module per reader:
 `schema` (version and migrations), `loading` (a download into the tables, and matching), `admin` (organisers'
-writes, runs, backup, setup), `boards` (what pages and the CLI read). Callers use `queries.NAME`.
+writes, runs, backup, setup), `boards` (what pages and the CLI read), `season` (the season table and grades).
+Callers use `queries.NAME`.
 
 Nothing here is ever formatted with text that came from a person or a file. The one statement that is
 shaped at run time, the CSV reader's column list, is built from column *counts and positions* only
@@ -11,3 +12,4 @@ from .admin import *  # noqa: F401,F403
 from .boards import *  # noqa: F401,F403
 from .loading import *  # noqa: F401,F403
 from .schema import *  # noqa: F401,F403
+from .season import *  # noqa: F401,F403

@@ -111,4 +111,9 @@ MIGRATIONS: list[list[str]] = [
         "UPDATE competitions SET board = 'public' WHERE content_hash IS NOT NULL",
         "UPDATE history SET board = 'public'",
     ],
+    # 4: an organiser's score thresholds per competition, graded beside the board's benchmarks (rank-0
+    # rows); a list on the competition's row, so a backup carries it and removing the competition removes it.
+    [
+        "ALTER TABLE competitions ADD COLUMN baselines DOUBLE[]",
+    ],
 ]
