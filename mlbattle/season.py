@@ -150,7 +150,7 @@ def compute(competitions: list[Competition], results: list[Result]) -> Season:
         ((round(ratings[key][0] - 3 * ratings[key][1], 2), points[key], key) for key in names),
         key=lambda line: (-line[0], -line[1], line[2]),
     )
-    standings = []
+    standings: list[Standing] = []
     for index, (conservative, total, key) in enumerate(lines):
         place = standings[-1].place if standings and standings[-1].rating == conservative else index + 1
         mu, sigma = ratings[key]
