@@ -1,4 +1,4 @@
-"""Leaderboard (`?competition=SLUG`): KPIs, filters, the table, charts, CSV, auto-refresh.
+"""Leaderboard (`?competition=SLUG`): KPIs, filters, the table, charts, grades (with baselines), CSV, auto-refresh.
 
 Filtering, paging and binning run in DuckDB; the page only ever holds one page of rows and 40 bins. All
 reads of a run share one connection, opened only when a cached result is missing.
@@ -8,7 +8,8 @@ import math
 
 import streamlit as st
 
-from mlbattle import charts, db, reads, web
+from mlbattle import charts, db, grades, reads, web
+from mlbattle.web import grades_view
 
 cfg = web.page("Leaderboard")
 slug = (st.query_params.get("competition") or "").strip()
@@ -124,8 +125,10 @@ with web.source(cfg) as data:
 
     # ------------------------------------------------------------ charts
     # Only the open tab runs (on_change="rerun"): a chart costs more to build than the rest of the page.
-    distribution, progress = st.tabs(["Score distribution", "Participants over time"], key="charts",
-                                     on_change="rerun")
+    graded = data.read(version, grades.grades, slug)
+    distribution, progress, *grading = st.tabs(
+        ["Score distribution", "Participants over time", *(["Grades"] if graded.baselines else [])], key="charts",
+        on_change="rerun")
     marks = data.read(version, reads.leaderboard_page, slug, reads.LeaderboardFilter(), charts.MAX_MARKERS, 0).rows
     if distribution.open:
         with distribution:
@@ -147,3 +150,6 @@ with web.source(cfg) as data:
                                 key="progress")
             else:
                 st.caption("Choose participants to chart their score and rank at each sync.")
+    if grading and grading[0].open:
+        with grading[0]:
+            grades_view.show(graded, score_format)
