@@ -181,6 +181,7 @@ def rating_history(steps: pd.DataFrame, *, top: int = 10) -> go.Figure:
             customdata=[plain(t) for t in rows["title"]],
             hovertemplate=f"{label}<br>after %{{customdata}}<br>rating %{{y:.2f}}<extra></extra>")
     figure.update_xaxes(tickmode="array", tickvals=list(ticks["match"]), ticktext=[plain(t) for t in ticks["title"]],
+                        range=[ticks["match"].min() - 0.4, ticks["match"].max() + 0.4],  # room for the end labels
                         title_text="after each competition, in deadline order")
     figure.update_yaxes(title_text="rating (μ − 3σ)")
     figure.update_layout(height=460, margin={"t": 30, "b": 10, "l": 10, "r": 10},
