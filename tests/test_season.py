@@ -216,3 +216,19 @@ def test_a_restored_backup_gives_the_same_table(club, app_env, tmp_path):
     assert ok(fresh, "ratings", "--csv").stdout.count("\n") == 1  # header only: nothing there yet
     ok(fresh, "restore", str(tmp_path / "season.zip"))
     assert ok(fresh, "ratings", "--csv").stdout == before
+
+
+def test_the_rating_chart_escapes_names_and_hollows_the_matches_sat_out(club):
+    import pandas as pd
+
+    from mlbattle import charts
+    from mlbattle.web.season_view import steps_frame
+
+    steps = steps_frame(table_of(club, "club"))
+    steps.loc[steps["kaggle_username"] == "bob", "participant"] = "<b>Bob</b>"
+    figure = charts.rating_history(steps)
+    bob = next(trace for trace in figure.data if "bob" in trace.name)
+    assert bob.name == "&lt;b&gt;Bob&lt;/b&gt; (bob)"
+    assert list(bob.marker.symbol) == ["circle", "circle-open", "circle"]
+    assert list(figure.layout.xaxis.ticktext) == ["Zeta", "Alpha", "Open-End"]
+    assert charts.rating_history(pd.DataFrame(columns=steps.columns)).layout.annotations
