@@ -187,3 +187,58 @@ def rating_history(steps: pd.DataFrame, *, top: int = 10) -> go.Figure:
     figure.update_layout(height=460, margin={"t": 30, "b": 10, "l": 10, "r": 10},
                          legend={"orientation": "h", "y": -0.25})
     return figure
+
+
+MEDAL_COLOURS = {"gold": "#f2c94c", "silver": "#bdbdbd", "bronze": "#cd7f32"}
+LOG_AXES_FROM = 200  # teams: past this a linear axis squeezes the top of the board (where medals are) into a corner
+NAMED_FIELD_MAX = 5_000  # field points with a team name on hover; beyond, ranks only (a lighter figure)
+
+
+def shakeup(field: pd.DataFrame, zones: Sequence[int]) -> go.Figure:
+    """Public rank (x) against private rank (y) for every team on both boards (public_rank, private_rank,
+    team_name, participants), rank 1 at the top left; points above the diagonal climbed at the reveal.
+    The field is faint, participants are marked and named on hover, `zones` (the last gold, silver and
+    bronze rank of the private board) are shaded bands, and the axes are logarithmic for a large field."""
+    if field.empty:
+        return _empty("No team is on both the public and the private board")
+    top = int(max(field["public_rank"].max(), field["private_rank"].max()))
+    log = len(field) > LOG_AXES_FROM
+    figure = go.Figure()
+    _medal_bands(figure, zones, log)
+    named = len(field) <= NAMED_FIELD_MAX
+    figure.add_trace(go.Scattergl(
+        x=field["public_rank"], y=field["private_rank"], mode="markers", name="all Kaggle teams",
+        marker={"color": FIELD_COLOUR, "size": 5, "opacity": 0.45},
+        text=[plain(name) for name in field["team_name"]] if named else None,
+        hovertemplate=("%{text}<br>" if named else "") + "public %{x} → private %{y}<extra></extra>",
+    ))
+    people = field.dropna(subset=["participants"])
+    if not people.empty:
+        figure.add_scatter(
+            x=people["public_rank"], y=people["private_rank"], mode="markers", name="participants",
+            marker={"color": PARTICIPANT_COLOUR, "size": 11, "symbol": "diamond",
+                    "line": {"width": 1, "color": "white"}},
+            text=[plain(name) for name in people["participants"]],
+            customdata=people["public_rank"] - people["private_rank"],
+            hovertemplate="%{text}<br>public %{x} → private %{y} (%{customdata:+d})<extra></extra>",
+        )
+    figure.add_scatter(x=[1, top], y=[1, top], mode="lines", name="no move",
+                       line={"color": BENCHMARK_COLOUR, "dash": "dot", "width": 1}, hoverinfo="skip")
+    axis = {"type": "log"} if log else {"range": [top + 0.5, 0.5]}
+    figure.update_xaxes(title_text="public rank", **({"type": "log"} if log else {"range": [0.5, top + 0.5]}))
+    figure.update_yaxes(title_text="private rank (1 at the top)", autorange="reversed" if log else None, **axis)
+    figure.update_layout(height=560, margin={"t": 30, "b": 10, "l": 10, "r": 10},
+                         legend={"orientation": "h", "y": -0.15})
+    return figure
+
+
+def _medal_bands(figure: go.Figure, zones: Sequence[int], log: bool) -> None:
+    """Gold, silver and bronze as horizontal bands over the private ranks each zone spans."""
+    start = 0.5 if not log else 0.9  # a log axis cannot start at or below 0
+    for name, last in zip(MEDAL_COLOURS, zones):
+        if last + 0.5 <= start:
+            continue
+        figure.add_hrect(y0=start, y1=last + 0.5, fillcolor=MEDAL_COLOURS[name], opacity=0.18, line_width=0,
+                         layer="below", annotation_text=name, annotation_position="right",
+                         annotation_font_size=11)
+        start = last + 0.5

@@ -160,24 +160,21 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
-    from . import export, kaggle_client, queries
+    from . import export, kaggle_client, medals, movement, queries
 
     slug = kaggle_client.competition_slug(args.competition)
     with _connect() as con:
         if not con.execute(queries.GET_COMPETITION, [slug]).fetchone():
             raise CommandError(f"there is no competition {slug!r}: import it first")
-        if args.all_teams:
-            rows = con.execute(queries.ALL_TEAMS, [slug, slug]).fetchall()
-        else:
-            rows = con.execute(queries.PLATFORM_LEADERBOARD, [slug]).fetchall()
+        table = movement.export_frame(con, slug, args.all_teams)
     if args.csv:
-        sys.stdout.write(export.to_csv(export.PLATFORM_COLUMNS, rows))
+        sys.stdout.write(export.to_csv(export.LEADERBOARD_COLUMNS, table.itertuples(index=False)))
         return 0
-    for row in rows:
-        platform_rank, kaggle_rank, participant, username, team, score, count, _ = row
-        print(f"{platform_rank or '-':>4} {kaggle_rank:>6}  {(participant or '-')[:30]:<30} {(team or '')[:30]:<30} "
-              f"{'' if score is None else score}")
-    if not rows:
+    for row in table.itertuples(index=False):
+        mark = f"{medals.emoji(row.medal)}{_move(row.previous_rank, row.kaggle_rank, row.participant)}"
+        print(f"{row.platform_rank or '-':>4} {row.kaggle_rank:>6}  {(row.participant or '-')[:30]:<30} "
+              f"{(row.team_name or '')[:30]:<30} {'' if row.score is None else row.score}  {mark}".rstrip())
+    if table.empty:
         print("no registered participant is on this leaderboard yet")
     return 0
 
@@ -192,8 +189,8 @@ def cmd_ratings(args: argparse.Namespace) -> int:
         sys.stdout.write(export.to_csv(season.COLUMNS, rows))
         return 0
     for place, participant, username, rating, played, points in rows:
-        print(f"{place:>4}  {_plain(participant)[:30]:<30} {_plain(username)[:24]:<24} {rating!s:>8} {played:>3} "
-              f"{points!s:>10}")
+        print(f"{place:>4}  {_printable(participant)[:30]:<30} {_printable(username)[:24]:<24} {rating!s:>8} "
+              f"{played:>3} {points!s:>10}")
     if not rows:
         print("no registered participant is on any of these competitions' boards yet")
     return 0
@@ -204,7 +201,7 @@ def cmd_grades(args: argparse.Namespace) -> int:
 
     slug = kaggle_client.competition_slug(args.competition)
     with _connect() as con:
-        graded = grades.grades(con, slug)
+        graded = grades.grades(con, slug, grades.PUBLIC if args.public else grades.CURRENT)
     if args.csv:
         sys.stdout.write(export.to_csv(grades.COLUMNS, graded.rows()))
         return 0
@@ -212,15 +209,47 @@ def cmd_grades(args: argparse.Namespace) -> int:
         print(f"{slug} has no baselines: no benchmark on its board and no threshold set "
               "(competitions set SLUG --baselines 0.75,0.8)")
     for participant, username, score, beaten, total, upcoming, needed in graded.rows():
-        after = "all beaten" if upcoming is None else f"next: {_plain(upcoming)[:30]} ({needed:g})"
-        print(f"{_plain(participant)[:30]:<30} {_plain(username)[:24]:<24} {'' if score is None else score!s:>12} "
-              f"{beaten}/{total}  {after}")
+        after = "all beaten" if upcoming is None else f"next: {_printable(upcoming)[:30]} ({needed:g})"
+        shown = "" if score is None else score
+        print(f"{_printable(participant)[:30]:<30} {_printable(username)[:24]:<24} {shown!s:>12} {beaten}/{total}  "
+              f"{after}")
     return 0
 
 
-def _plain(text: str) -> str:
-    """Control characters (line breaks, escapes) as visible escapes, so a name cannot rewrite the terminal."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(text))
+def _move(previous_rank: int | None, kaggle_rank: int, participant: str | None) -> str:
+    from . import movement
+
+    return movement.arrow(previous_rank, kaggle_rank) if participant else ""
+
+
+def cmd_shakeup(args: argparse.Namespace) -> int:
+    from . import export, kaggle_client, reveal
+
+    slug = kaggle_client.competition_slug(args.competition)
+    with _connect() as con:
+        if args.metrics:
+            figures = reveal.shakeup(con, slug)
+            sys.stdout.write(export.to_csv(("metric", "value"), figures.rows()))
+            return 0
+        rows = reveal.moves(con, slug)
+    if args.csv:
+        sys.stdout.write(export.to_csv(reveal.MOVE_COLUMNS, ([row[c] for c in reveal.MOVE_COLUMNS] for row in rows)))
+        return 0
+    if rows:
+        print(f"{'private':>7} {'public':>7} {'move':>7}  participant")
+    for row in rows:
+        public, private = row["public_rank"], row["private_rank"]
+        print(f"{'-' if private is None else private:>7} {'-' if public is None else public:>7} "
+              f"{reveal.move_text(row['move']) or '-':>7}  {_printable(row['participant'])[:30]:<30} "
+              f"{_printable(row['kaggle_username'])}")
+    if not rows:
+        print("no registered participant is on either board")
+    return 0
+
+
+def _printable(text: object) -> str:
+    """A name as one line of plain text: control characters shown escaped, never acted on by the terminal."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in str(text or ""))
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -308,7 +337,13 @@ def build_parser() -> argparse.ArgumentParser:
     graded = commands.add_parser("grades", help="each participant's baselines beaten")
     graded.add_argument("competition")
     graded.add_argument("--csv", action="store_true")
+    graded.add_argument("--public", action="store_true", help="after the reveal: grade the kept public board")
     graded.set_defaults(run=cmd_grades)
+    shake = commands.add_parser("shakeup", help="after the reveal: each participant's public and private rank")
+    shake.add_argument("competition")
+    shake.add_argument("--csv", action="store_true")
+    shake.add_argument("--metrics", action="store_true", help="the shake-up figures as CSV rows metric,value")
+    shake.set_defaults(run=cmd_shakeup)
     return parser
 
 

@@ -13,6 +13,9 @@ PLATFORM_COLUMNS = (
     "platform_rank", "kaggle_rank", "participant", "kaggle_username", "team_name", "score", "submission_count",
     "last_submission",
 )
+# What `leaderboard --csv` and the page's download write: the platform columns, then which board, the medal
+# zone, the Kaggle rank on the previous download of that board, and the public rank (after the reveal).
+LEADERBOARD_COLUMNS = (*PLATFORM_COLUMNS, "board", "medal", "previous_rank", "public_rank")
 
 
 def spreadsheet_safe(value: Any) -> Any:

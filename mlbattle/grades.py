@@ -19,6 +19,7 @@ from . import queries
 COLUMNS = ("participant", "kaggle_username", "score", "baselines_beaten", "baselines_total", "next_baseline",
            "next_baseline_score")
 MAX_BASELINES = 50
+CURRENT, PUBLIC = "current", "public"
 
 
 @dataclass(frozen=True)
@@ -100,11 +101,12 @@ def _facts(con: duckdb.DuckDBPyConnection, slug: str) -> tuple[list[float], str,
     return list(row[0]), row[1], row[2], row[3]
 
 
-def baselines(con: duckdb.DuckDBPyConnection, slug: str) -> tuple[Baseline, ...]:
-    """The board's benchmarks, then the organiser's thresholds, each as a named score."""
+def baselines(con: duckdb.DuckDBPyConnection, slug: str, board: str = CURRENT) -> tuple[Baseline, ...]:
+    """The board's benchmarks, then the organiser's thresholds, each as a named score. `board` is the
+    current board, or `public`: the public board kept at the reveal, with its own benchmark scores."""
     thresholds, _, _, _ = _facts(con, slug)
-    found = [Baseline(name, score, "benchmark") for name, score in con.execute(queries.GRADE_BENCHMARKS, [slug])
-             .fetchall()]
+    sql = queries.GRADE_PUBLIC_BENCHMARKS if board == PUBLIC else queries.GRADE_BENCHMARKS
+    found = [Baseline(name, score, "benchmark") for name, score in con.execute(sql, [slug]).fetchall()]
     found += [Baseline(f"threshold {value!r}", value, "organiser") for value in thresholds]
     return tuple(found)
 
@@ -126,12 +128,42 @@ def grade(score: float | None, ladder: Sequence[Baseline], direction: str) -> tu
     return beaten, easiest(ahead, key=lambda b: b.score)
 
 
-def grades(con: duckdb.DuckDBPyConnection, slug: str) -> Grades:
-    """Every participant on the competition's current board, graded against all its baselines."""
-    _, direction, title, board = _facts(con, slug)
-    ladder = baselines(con, slug)
+def has_public_board(con: duckdb.DuckDBPyConnection, slug: str) -> bool:
+    """Whether the reveal kept the public board beside the private one."""
+    row = con.execute(queries.HAS_PUBLIC_BOARD, [slug]).fetchone()
+    return bool(row and row[0])
+
+
+def grades(con: duckdb.DuckDBPyConnection, slug: str, board: str = CURRENT) -> Grades:
+    """Every participant on the competition's current board (or the public board kept at the reveal),
+    graded against all its baselines."""
+    _, direction, title, current = _facts(con, slug)
+    if board == PUBLIC and not has_public_board(con, slug):
+        raise GradesError(f"{slug} has no public board kept beside a private one: the public board is kept "
+                          "when the private board arrives")
+    ladder = baselines(con, slug, board)
+    sql = queries.GRADE_PUBLIC_PARTICIPANTS if board == PUBLIC else queries.GRADE_PARTICIPANTS
     graded = []
-    for participant, username, team, rank, score in con.execute(queries.GRADE_PARTICIPANTS, [slug]).fetchall():
+    for participant, username, team, rank, score in con.execute(sql, [slug]).fetchall():
         beaten, upcoming = grade(score, ladder, direction)
         graded.append(Grade(participant, username, team, rank, score, beaten, len(ladder), upcoming))
-    return Grades(slug, title, direction, board, ladder, tuple(graded))
+    return Grades(slug, title, direction, PUBLIC if board == PUBLIC else current, ladder, tuple(graded))
+
+
+def public_grades(con: duckdb.DuckDBPyConnection, slug: str) -> Grades | None:
+    """The grades on the public board kept at the reveal; None before the reveal (or without one)."""
+    return grades(con, slug, PUBLIC) if has_public_board(con, slug) else None
+
+
+SHARED_COLUMNS = ("shared_group", "team_name", "private_rank", "public_rank", "private_score", "public_score",
+                  "participants", "kaggle_usernames")
+
+
+def shared_submissions(con: duckdb.DuckDBPyConnection, slug: str, limit: int = 500) -> list[dict[str, Any]]:
+    """Teams whose public and private scores both equal another team's (one submission shared), grouped,
+    for organisers to look into; empty before the reveal. Two independent models almost never tie on both
+    halves of the test set, but many teams handing in the sample submission do: organisers judge."""
+    if not has_public_board(con, slug):
+        return []
+    cursor = con.execute(queries.SHARED_SUBMISSIONS, {"slug": slug, "limit": int(limit)})
+    return [dict(zip(SHARED_COLUMNS, row)) for row in cursor.fetchall()]

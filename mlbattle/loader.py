@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from . import queries
+from . import queries, reveal
 from .board_cache import BOARDS, Held
 from .db import transaction
 from .leaderboard_file import Download, LeaderboardCsv
@@ -106,6 +106,8 @@ def load(
         queries.INSERT_CHANGED_MEMBERS_FROM_TEAM_NAME)
     BOARDS.forget(key)  # from here until the commit, the store may hold either board
     with transaction(con):
+        # The private board's first download keeps the public board it replaces (the reveal's shake-up).
+        reveal.keep_public_board(con, run.slug, download.board, run.id, finished)
         con.execute(queries.DELETE_CHANGED_ROWS, [run.slug, rows])
         con.execute(queries.INSERT_CHANGED_ROWS, [run.slug])
         if regroup:

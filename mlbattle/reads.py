@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from . import export, queries, registry
+from . import export, movement, queries, registry, reveal
 
 
 def records(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
@@ -107,11 +107,15 @@ def _count(con: duckdb.DuckDBPyConnection, slug: str, filters: LeaderboardFilter
 
 
 def leaderboard_csv(con: duckdb.DuckDBPyConnection, slug: str, filters: LeaderboardFilter) -> str:
-    """Every row the filters show, as CSV a spreadsheet opens safely (the download; not cached)."""
-    cursor = con.execute(filters.sql, filters.params(slug, _NO_LIMIT, 0))
-    names = [d[0] for d in cursor.description]
-    picks = [names.index(column) for column in export.PLATFORM_COLUMNS]
-    return export.to_csv(export.PLATFORM_COLUMNS, ([row[i] for i in picks] for row in cursor.fetchall()))
+    """Every row the filters show, as CSV a spreadsheet opens safely (the download; not cached), with the
+    board, medal and movement columns the CLI's `--csv` writes."""
+    rows = frame(con, filters.sql, filters.params(slug, _NO_LIMIT, 0))
+    teams, board_name = movement.facts(con, slug)
+    table = reveal.with_public_ranks(con, slug, movement.decorate(rows, movement.board(con, slug), teams,
+                                                                     board_name))
+    table = table.loc[:, list(export.LEADERBOARD_COLUMNS)]
+    return export.to_csv(export.LEADERBOARD_COLUMNS, table.astype(object).where(table.notna(), None).itertuples(
+        index=False))
 
 
 def score_histogram(con: duckdb.DuckDBPyConnection, slug: str, bins: int = 40) -> pd.DataFrame:

@@ -132,6 +132,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("registration", "MLBATTLE_REGISTRATION", True, _as_bool,
             "`off` closes self-registration on the Participants page (organisers still add people on Admin and "
             "with the CLI)", "`on`", declarable=True),
+    Setting("webhook_url", "MLBATTLE_WEBHOOK_URL", None, _as_text,
+            "a Slack or Discord incoming webhook (or any URL that takes a JSON POST) for event-night alerts: a new "
+            "leader, a participant entering a better medal zone, three failed syncs in a row (a secret)", "none"),
 )
 BY_FIELD = {setting.field: setting for setting in SETTINGS}
 
@@ -154,6 +157,7 @@ class Settings:
     min_request_gap: float = BY_FIELD["min_request_gap"].default
     db_busy_timeout: float = BY_FIELD["db_busy_timeout"].default
     registration: bool = BY_FIELD["registration"].default
+    webhook_url: str | None = field(default=BY_FIELD["webhook_url"].default, repr=False)  # a secret
     kaggle: KaggleCredentials = field(default_factory=KaggleCredentials)
     max_download_bytes: int = 200 * 1024 * 1024
     memory_limit: str = "512MB"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from . import db, kaggle_client, loader, locks, queries
+from . import db, kaggle_client, loader, locks, notify, queries
 from .kaggle_client import KaggleError
 from .leaderboard_file import LeaderboardFileError, open_download
 from .registry import now as utc_now
@@ -125,7 +125,9 @@ def _run(slug: str, settings: Settings, trigger: str, fetch: Fetch, state: dict,
             parsed = None if download.content_hash == state["content_hash"] else (
                 loader.parse_download(download, settings.memory_limit))
             with db.connect(settings) as con:
+                watch = notify.Watch(con, settings, slug, changing=parsed is not None)
                 result = loader.load(con, run, download, state["metric"], clock(), settings.db, parsed)
+                alerts = watch.messages(con, result.outcome)
     except (KaggleError, LeaderboardFileError, db.DatabaseBusy, OSError) as exc:
         return _failed(run, settings, began, _reason(exc), clock)
     except Exception as exc:  # a crash must still leave a run record and the old leaderboard
@@ -133,6 +135,7 @@ def _run(slug: str, settings: Settings, trigger: str, fetch: Fetch, state: dict,
         return _failed(run, settings, began, f"unexpected {type(exc).__name__}: {_reason(exc)}", clock)
     seconds = time.perf_counter() - began
     log.info("sync %s %s in %.2f s", slug, result.outcome, seconds)
+    notify.deliver(settings, run.id, slug, alerts)  # after the load's connection is closed
     return SyncResult(slug, result.outcome, result.rows, result.matched, result.created, result.updated,
                       result.removed, seconds)
 
@@ -150,6 +153,8 @@ def _failed(run: loader.Run, settings: Settings, began: float, error: str,
             loader.record_run(con, run, loader.LoadResult("failed", rows=None, matched=0), clock(), error=error)
     except Exception as exc:
         log.error("could not record the failed run of %s: %s", run.slug, exc)
+    else:
+        notify.after_failure(settings, run.id, run.slug)
     return SyncResult(run.slug, "failed", seconds=time.perf_counter() - began, error=error)
 
 

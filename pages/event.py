@@ -31,8 +31,9 @@ if dates:
     st.caption(dates)
 if event["description"]:
     st.markdown(web.md(event["description"]))
+web.link("screen", "📽️ Big screen (for a projector): cycles these boards and the standings", event=slug)
 if any(c["status"] == "ongoing" for c in competitions):
-    web.autorefresh(default_on=True, refreshing=bool(refreshing))
+    web.autorefresh(cfg, web.Watch(reads.data_version, (), version, competitions, bool(refreshing)), default_on=True)
 
 table = result.table
 order = [c["slug"] for c in competitions if c["slug"] in table.columns]

@@ -21,7 +21,7 @@ right.metric("Registered participants", f"{registered:,}")
 
 refreshing = {c["slug"] for c in competitions if web.refresh_on_view(cfg, c)}
 if any(c["status"] == "ongoing" for c in competitions):
-    web.autorefresh(default_on=True, refreshing=bool(refreshing))
+    web.autorefresh(cfg, web.Watch(reads.data_version, (), version, competitions, bool(refreshing)), default_on=True)
 
 
 def show_competition(record: dict) -> None:

@@ -39,8 +39,10 @@ with web.source(cfg) as data:
     st.markdown(" · ".join(facts))
     if record["event_slug"]:
         web.link("event", "Event standings", event=record["event_slug"])
+    web.link("screen", "📽️ Big screen (for a projector)", competition=slug)
     web.show_sync_state(record, refreshing)
-    web.autorefresh(default_on=record["status"] == "ongoing", refreshing=refreshing)
+    web.autorefresh(cfg, web.Watch(reads.competition_version, (slug,), version, (record,), refreshing),
+                    default_on=record["status"] == "ongoing")
 
     kpis = data.read(version, reads.leaderboard_kpis, slug)
     bins = data.read(version, reads.score_histogram, slug)
@@ -152,4 +154,6 @@ with web.source(cfg) as data:
                 st.caption("Choose participants to chart their score and rank at each sync.")
     if grading and grading[0].open:
         with grading[0]:
-            grades_view.show(graded, score_format)
+            public = data.read(version, grades.public_grades, slug)
+            shared = data.read(version, grades.shared_submissions, slug) if web.is_admin(cfg) else None
+            grades_view.show(graded, score_format, public, shared)

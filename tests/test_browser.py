@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from mlbattle import db, demo, registry
 from mlbattle.settings import Settings
 from tests.support.browser_support import (
+    ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
     VIEWPORT,
@@ -180,6 +181,41 @@ def test_demo_visitor_follows_the_navigation_to_a_leaderboard_and_the_event_stan
         expect(main(page).get_by_text(re.compile(rf"^{re.escape(competition.title)}: rank"))).to_be_visible()
         full_page_screenshot(page, "participants.png")
 
+        page.goto(f"{demo_app.url}/event?event={event.slug}")  # the standings' link opens the big screen
+        main(page).get_by_role("link", name=re.compile("Big screen")).click()
+        expect(page).to_have_url(re.compile(rf"/screen\?event={event.slug}$"))
+        look_at_the_big_screen(page, demo_app.url, event, competition)
+
+
+SCREEN = {"width": 1920, "height": 1080}
+
+
+def look_at_the_big_screen(page: Page, url: str, event, competition) -> None:
+    """At a projector's 1920x1080: no sidebar, the title, the participants' top in large type, the clock
+    ticking in the browser, and the event's slides turning by themselves (the page's timer fragment)."""
+    page.set_viewport_size(SCREEN)
+    expect(main(page).get_by_text(re.compile(r"slide 1 of \d+"))).to_be_visible()
+    expect(page.locator('[data-testid="stSidebar"]')).to_be_hidden()
+    page.goto(f"{url}/screen?event={event.slug}&every=5")
+    expect(main(page).get_by_text(re.compile(r"slide 1 of \d+"))).to_be_visible()
+    expect(main(page).get_by_text(re.compile(r"slide 2 of \d+"))).to_be_visible()  # turned with no one's click
+
+    page.goto(f"{url}/screen?competition={competition.slug}")
+    expect(main(page).get_by_role("heading", name=competition.title)).to_be_visible()
+    rows = main(page).locator("table.screen-board tr")
+    expect(rows.nth(1)).to_be_visible()
+    assert 2 <= rows.count() <= 11 and rows.nth(1).locator("td").first.inner_text() == "1"
+    size = rows.nth(1).evaluate("row => parseFloat(getComputedStyle(row.querySelector('td')).fontSize)")
+    assert size >= 40, size  # read from the last row of a hall
+    clock = page.frame_locator('[data-testid="stIFrame"], iframe').first
+    expect(clock.get_by_text(re.compile(r"synced|not synced yet"))).to_be_visible()
+    expect(clock.get_by_text(re.compile(r"left$|deadline passed"))).to_be_visible()
+    assert main(page).evaluate("m => m.scrollHeight <= window.innerHeight + 4"), "the screen scrolls: rows cut off"
+    wait_until_idle(page)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "big-screen.png"), animations="disabled")  # what the projector shows
+    page.set_viewport_size(VIEWPORT)
+
 
 def test_demo_visitor_sees_the_season_table_and_a_competitions_grades(page, demo_app):
     graded = next(iter(demo.DEMO_BASELINES))
@@ -204,7 +240,7 @@ def test_demo_visitor_sees_the_season_table_and_a_competitions_grades(page, demo
         expect(main(page).get_by_role("heading", name=title)).to_be_visible()
         page.get_by_role("tab", name="Grades").click()
         expect(main(page).get_by_text("strictly higher", exact=False)).to_be_visible()
-        expect(main(page).get_by_role("button", name="Download the grades (CSV)")).to_be_visible()
+        expect(main(page).get_by_role("button", name=re.compile(r"Download the \w+ board's grades"))).to_be_visible()
         grades_table = main(page).locator('[data-testid="stTabs"] [data-testid="stDataFrame"]').nth(1)
         expect(grid_rows(grades_table).first).to_be_attached()
         full_page_screenshot(page, "grades.png")

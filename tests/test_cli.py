@@ -123,3 +123,25 @@ def test_sync_all_with_nothing_due_imports_neither_the_parser_nor_kaggle(app_env
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **app_env},
                           capture_output=True, text=True, timeout=120)
     assert done.stdout.strip().splitlines()[-1] == "[] 0", done.stderr
+
+
+def test_leaderboard_csv_adds_board_medal_previous_and_public_rank_in_the_specs_order(cli_env, kaggle):
+    ok(cli_env, "participants", "add", "ann")
+    ok(cli_env, "participants", "add", "cy")
+    ok(cli_env, "competitions", "add", SLUG)
+    kaggle.set_leaderboard(SLUG, zip_of(SLUG, [(1, "Solo", 0.85, "cy"), (2, "Pair", 0.82, "Ann, bob"),
+                                                (0, "Benchmark", 0.5, ""), (3, "Late", 0.7, "dee")]))
+    ok(cli_env, "sync", SLUG)
+    done = ok(cli_env, "leaderboard", SLUG, "--csv")
+    header, *rows = list(csv.reader(io.StringIO(done.stdout)))
+    assert header == ["platform_rank", "kaggle_rank", "participant", "kaggle_username", "team_name", "score",
+                      "submission_count", "last_submission", "board", "medal", "previous_rank", "public_rank"]
+    # 3 ranked teams: gold, silver and bronze all end at rank 1.
+    assert [(r[3], r[8], r[9], r[10], r[11]) for r in rows] == [
+        ("cy", "public", "gold", "2", ""), ("ann", "public", "", "1", "")]
+    done = ok(cli_env, "leaderboard", SLUG, "--csv", "--all-teams")
+    teams = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert [(t["team_name"], t["medal"], t["previous_rank"]) for t in teams] == [
+        ("Solo", "gold", "2"), ("Pair", "", "1"), ("Benchmark", "", ""), ("Late", "", "")]
+    done = ok(cli_env, "leaderboard", SLUG)
+    assert "🥇▲1" in done.stdout.splitlines()[0] and "▼1" in done.stdout.splitlines()[1]

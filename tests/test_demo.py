@@ -285,3 +285,20 @@ def test_a_stopped_fill_beside_an_organisers_competition_is_left_alone(settings)
     before = counts(settings)
     assert demo.ensure_demo(settings) is False
     assert counts(settings) == before
+
+
+def test_the_completed_competition_shows_its_reveal_with_a_shake_up(filled):
+    """Three public snapshots, then the private board: the public one is kept and people moved both ways."""
+    from mlbattle import reveal
+
+    settings, _ = filled
+    with db.connect(settings) as con:
+        assert reveal.state(con, TITANIC).revealed
+        assert not reveal.state(con, GALAXY).is_private
+        moves = reveal.moves(con, TITANIC)
+        figures = reveal.shakeup(con, TITANIC)
+    assert figures.n == BY_SLUG[TITANIC].teams[-1]
+    assert 0.02 < figures.field < 0.15  # Kaggle's shake-ups are of this size
+    climber, faller = reveal.biggest(moves)
+    assert climber["move"] >= 50 and faller["move"] <= -50
+    assert {row["kaggle_username"] for row in moves} == entrants(TITANIC, BY_SLUG[TITANIC].snapshots)

@@ -155,3 +155,54 @@ def test_baselines_survive_a_backup_and_restore(course, app_env, tmp_path):
     fresh = {**app_env, "MLBATTLE_DB": str(tmp_path / "fresh" / "restored.duckdb")}
     ok(fresh, "restore", str(tmp_path / "course.zip"))
     assert ok(fresh, "grades", "course", "--csv").stdout == before
+
+
+# ---------------------------------------------------------------- after the reveal
+
+PUBLIC_ROWS = [(1, "Top", 0.95, "ann"), (0, "Sample benchmark", 0.80, ""), (2, "Copy A", 0.85, "bob"),
+               (3, "Copy B", 0.85, "x1"), (4, "Low", 0.60, "cy"), (5, "Near", 0.85, "x2")]
+PRIVATE_ROWS = [(1, "Copy A", 0.90, "bob"), (2, "Copy B", 0.90, "x1"), (3, "Top", 0.88, "ann"),
+                (0, "Sample benchmark", 0.82, ""), (4, "Near", 0.89, "x2"), (5, "Low", 0.70, "cy")]
+
+
+@pytest.fixture
+def revealed(course):
+    load(course, "course", PUBLIC_ROWS)
+    load(course, "course", PRIVATE_ROWS, private=True)
+    set_baselines(course, "0.87")
+    return course
+
+
+def test_after_the_reveal_the_public_board_is_graded_with_its_own_benchmark_scores(revealed):
+    with db.connect(revealed) as con:
+        private = {g.kaggle_username: g for g in grades.grades(con, "course").grades}
+        public = grades.public_grades(con, "course")
+    assert public is not None and public.board == "public"
+    assert [(b.name, b.score) for b in public.baselines] == [("Sample benchmark", 0.80), ("threshold 0.87", 0.87)]
+    by_name = {g.kaggle_username: g for g in public.grades}
+    assert (by_name["bob"].score, by_name["bob"].beaten) == (0.85, 1)
+    assert (private["bob"].score, private["bob"].beaten) == (0.90, 2)
+    assert (private["cy"].beaten, private["cy"].next_baseline.score) == (0, 0.82)
+
+
+def test_before_the_reveal_there_are_no_public_grades_and_no_shared_submissions(course, app_env):
+    with db.connect(course) as con:
+        assert grades.public_grades(con, "course") is None
+        assert grades.shared_submissions(con, "course") == []
+    done = fails(app_env, "grades", "course", "--public")
+    assert "no public board kept beside a private one" in done.stderr
+
+
+def test_the_public_grades_on_the_command_line(revealed, app_env):
+    rows = list(csv.reader(io.StringIO(ok(app_env, "grades", "course", "--public", "--csv").stdout)))
+    assert rows[1:] == [["Ann", "ann", "0.95", "2", "2", "", ""],
+                        ["'=cmd|' /C calc'!A0", "bob", "0.85", "1", "2", "threshold 0.87", "0.87"],
+                        ["Cy", "cy", "0.6", "0", "2", "Sample benchmark", "0.8"]]
+
+
+def test_teams_with_both_scores_identical_to_another_teams_are_flagged(revealed):
+    with db.connect(revealed) as con:
+        shared = grades.shared_submissions(con, "course")
+    assert [(row["shared_group"], row["team_name"], row["participants"]) for row in shared] == [
+        (1, "Copy A", "=cmd|' /C calc'!A0"), (1, "Copy B", None)]
+    assert shared[0]["public_score"] == 0.85 and shared[0]["private_score"] == 0.90  # "Near" shares only one

@@ -12,7 +12,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from tools import loadtest
 
 SMALL = loadtest.Plan(viewers=3, seconds=5.0, teams=500, competitions=2, sessions=2, sync_workers=2,
-                      sync_gap=0.5, script_sizes=(500,), repeats=1, apptest=True, memory=True)
+                      sync_gap=0.5, script_sizes=(500,), repeats=1, apptest=True, memory=True, screens=1, every=5)
 
 
 def _rows(table: str) -> list[list[str]]:
@@ -26,6 +26,8 @@ def test_viewers_render_the_leaderboard_while_syncs_run(tmp_path: Path, monkeypa
     text, load, memory = loadtest.run(SMALL)
 
     assert load.finished == load.runs > 3 and load.rendered == load.runs  # every run drew the competition
+    assert load.ticks and load.full  # refreshes ran the page's timer fragment, new queries the whole page
+    assert load.screens == 1 and load.screen_runs >= 1 and load.screen_drew == load.screen_runs
     assert load.errors == 0 and not load.exceptions and not load.error_alerts and not load.ws_failures
     assert load.syncs.get("updated", 0) >= 2 and set(load.syncs) == {"updated"}  # real changes, none lost
     assert [check.slug for check in load.rows] == ["load-01", "load-02"]
@@ -38,9 +40,13 @@ def test_viewers_render_the_leaderboard_while_syncs_run(tmp_path: Path, monkeypa
     sections = text.split("### ")
     assert [s.splitlines()[0] for s in sections[1:]] == [
         "3 viewers for 5 s while syncs run", "Leaderboard page script time", "Memory"]
-    assert _rows(sections[1])[0] == ["Load run", "Value"] and len(_rows(sections[1])) == 16
+    load_rows = _rows(sections[1])
+    assert load_rows[0] == ["Load run", "Value"] and len(load_rows) == 21
+    assert any(row[0].startswith("Big screens") for row in load_rows)
+    assert any(row[0].startswith("Machine load") and row[1].startswith("mean") for row in load_rows)
     script = _rows(sections[2])
-    assert script[0][0] == "Teams" and script[2][0] == "500" and "-" not in script[2][1:5]
+    assert script[0][0] == "Teams" and script[2][0] == "empty page (the floor)" and script[2][2].endswith("ms")
+    assert script[3][0] == "500" and "-" not in script[3][1:6]
     assert _rows(sections[3])[2][0] == "2 competitions x 500 teams open in 2 sessions"
     assert "Machine: CPU" in text
 
@@ -81,6 +87,12 @@ def test_percentiles_and_the_cache_metrics() -> None:
 def test_options() -> None:
     plan = loadtest.plan_from(loadtest.build_parser().parse_args(["--quick", "--viewers", "4", "--no-apptest"]))
     assert (plan.viewers, plan.seconds, plan.competitions, plan.apptest) == (4, 15.0, 3, False)
+    plan = loadtest.plan_from(loadtest.build_parser().parse_args(["--screens", "20", "--every", "30",
+                                                                   "--full-reruns"]))
+    assert (plan.screens, plan.every, plan.full_reruns) == (20, 30, True)
+    for bad in (["--every", "2"], ["--screens", "-1"]):
+        with pytest.raises(SystemExit):
+            loadtest.plan_from(loadtest.build_parser().parse_args(bad))
     assert loadtest.plan_from(loadtest.build_parser().parse_args([])) == loadtest.Plan()
     with pytest.raises(SystemExit):
         loadtest.plan_from(loadtest.build_parser().parse_args(["--viewers", "0"]))

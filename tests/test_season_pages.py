@@ -28,8 +28,8 @@ def said(at: AppTest, *kinds: str) -> str:
     return re.sub(r"\\(.)", r"\1", " ".join(str(e.value) for kind in kinds for e in at.get(kind)))
 
 
-def load(settings, slug: str, rows) -> None:
-    data = zip_of(slug, rows)
+def load(settings, slug: str, rows, private: bool = False) -> None:
+    data = zip_of(slug, rows, private=private)
 
     def fetch(name: str, folder: Path) -> Path:
         (folder / f"{name}.zip").write_bytes(data)
@@ -127,7 +127,8 @@ def test_the_grades_tab_lists_beaten_baselines_and_offers_the_gradebook(league):
     rows = {r.kaggle_username: (r.beaten, r.next_baseline) for r in table.itertuples()}
     assert rows == {"ann": ("2 of 3", "threshold 0.95"), "bob": ("1 of 3", "Benchmark"),
                     "cy": ("0 of 3", "threshold 0.75")}
-    assert [b.label for b in tab.get("download_button")] == ["⬇️ Download the grades (CSV)"]
+    assert [b.label for b in tab.get("download_button")] == ["⬇️ Download the public board's grades (CSV)"]
+    assert "Shared submissions" not in said(at, "markdown")  # for organisers only
 
 
 @pytest.fixture
@@ -168,3 +169,32 @@ def test_the_admin_refuses_bad_baselines_with_one_line(league, admin, text):
     next(b for b in at.button if b.label == "Save baselines").click().run()
     assert "a baseline must be" in said(at, "error")
     assert stored(league, "second") == []
+
+
+def test_after_the_reveal_the_grades_tab_adds_the_public_board(league):
+    load(league, "first", [(1, "B", 0.95, "bob"), (2, "A", 0.9, "ann"), (0, "Benchmark", 0.86, ""),
+                           (3, "C", 0.7, "cy")], private=True)
+    at = AppTest.from_file(str(ROOT / "pages/leaderboard.py"), default_timeout=30)
+    at.query_params["competition"] = "first"
+    at.run()
+    at.session_state["charts"] = "Grades"
+    at.run()
+    tab = at.tabs[2]
+    assert "On the public board, before the reveal" in said(at, "markdown")
+    _, private, public = (frame.value for frame in tab.dataframe)
+    assert dict(zip(private["kaggle_username"], private["beaten"])) == {"bob": "1 of 1", "ann": "1 of 1",
+                                                                         "cy": "0 of 1"}
+    assert dict(zip(public["kaggle_username"], public["score"])) == {"ann": 0.9, "bob": 0.8, "cy": 0.7}
+    assert [b.label for b in tab.get("download_button")] == ["⬇️ Download the private board's grades (CSV)",
+                                                             "⬇️ Download the public board's grades (CSV)"]
+
+
+def test_the_admin_sees_shared_submissions_after_the_reveal(league, admin):
+    at = admin_baselines(admin, "first")
+    assert "after the private reveal" in said(at, "caption")
+    load(league, "first", [(1, "A", 0.9, "ann"), (0, "Benchmark", 0.85, ""), (2, "B", 0.8, "bob"),
+                           (3, "C", 0.8, "cy")])
+    load(league, "first", [(1, "B", 0.9, "bob"), (2, "C", 0.9, "cy"), (3, "A", 0.7, "ann")], private=True)
+    at = admin_baselines(admin, "first")
+    shared = at.dataframe[-1].value
+    assert list(shared["team_name"]) == ["B", "C"] and set(shared["shared_group"]) == {1}

@@ -33,7 +33,7 @@ def free_port() -> int:
 class AppServer:
     """The real app, started on enter and stopped (with its whole process group) on exit."""
 
-    def __init__(self, env: dict[str, str], folder: Path, name: str = "streamlit") -> None:
+    def __init__(self, env: dict[str, str], folder: Path, name: str = "streamlit", script: Path | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}/_stcore/stream"
@@ -41,11 +41,12 @@ class AppServer:
         self.process: subprocess.Popen | None = None
         self._env = env
         self._cwd = folder / f"{name}-cwd"
+        self._script = script or PROJECT_DIR / "app.py"  # another script: the load test's empty page
 
     def __enter__(self) -> AppServer:
         (self._cwd / ".streamlit").mkdir(parents=True, exist_ok=True)
         shutil.copy(PROJECT_DIR / ".streamlit" / "config.toml", self._cwd / ".streamlit" / "config.toml")
-        command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_DIR / "app.py"),
+        command = [sys.executable, "-m", "streamlit", "run", str(self._script),
                    "--server.headless", "true", "--server.port", str(self.port), "--server.address", "127.0.0.1",
                    "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
         with self.log_path.open("wb") as out:

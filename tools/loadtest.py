@@ -50,6 +50,9 @@ log = logging.getLogger("tools.loadtest")
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PAGE = "leaderboard"  # the leaderboard's url_path in app.py's st.navigation
+SCREEN_PAGE = "screen"
+EVENT = "load-night"  # the event of the load competitions, which the big screen cycles through
+EVENT_TITLE = "Load night"
 PARTICIPANTS = 200
 DROPPED_TEAMS = 7  # the second download of a competition lost its last 7 teams, so row counts tell them apart
 RUN_TIMEOUT = 60.0  # one page run; a run that takes longer counts as a failure
@@ -58,6 +61,7 @@ TARGET_SCRIPT_SECONDS = {10_000: 0.300, 100_000: 1.5}
 SETUP_TRIGGER = "loadtest-setup"
 SYNC_TRIGGER = "loadtest"
 BUSY_TEXT = "database is busy"
+PROBE_GAP = 1.1  # longer than mlbattle.web.data.PROBE_FRESH_SECONDS, the life of a version probe shared by sessions
 _STRIPPED_ENV = ("KAGGLE_USERNAME", "KAGGLE_KEY", "KAGGLE_API_TOKEN", "KAGGLE_CONFIG_DIR", "MLBATTLE_KAGGLE_ENDPOINT",
                  "MLBATTLE_ADMIN_PASSWORD", "MLBATTLE_AUTO_SYNC", "MLBATTLE_SYNC_INTERVAL", "MLBATTLE_DB")
 
@@ -75,6 +79,9 @@ class Plan:
     repeats: int = 5
     apptest: bool = True
     memory: bool = True
+    screens: int = 0  # sessions with the big screen open (cycling the event) during the load run
+    every: int = 20  # the big screen's seconds per slide
+    full_reruns: bool = False  # refresh by rerunning the whole page, as the timer did before it was a fragment
 
 
 QUICK = Plan(viewers=10, seconds=15.0, competitions=3, sessions=5, script_sizes=(2_000, 10_000), repeats=3)
@@ -206,9 +213,10 @@ def prepare(folder: Path, plan: Plan) -> Fixture:
                              second=False) for n in plan.script_sizes}
     with db.connect(settings) as con:
         registry.import_participants(con, [(name, f"Person {i}") for i, name in enumerate(names)])
+        registry.add_event(con, EVENT, EVENT_TITLE)
         for board in [*load, *sizes.values()]:
             registry.add_competition(con, registry.CompetitionFacts(board.slug, board.title, metric="AUC"),
-                                     status="ongoing", auto_sync=False)
+                                     event=EVENT if board in load else None, status="ongoing", auto_sync=False)
     for board in [*load, *sizes.values()]:
         result = sync.sync(board.slug, settings, trigger=SETUP_TRIGGER,
                            fetch=copying_fetch(Path(board.zips["a"]).parent, toggle=False))
@@ -223,8 +231,8 @@ def prepare(folder: Path, plan: Plan) -> Fixture:
 class AppServer(app_server.AppServer):
     """The real app on the load-test database, plus what the report reads off it."""
 
-    def __init__(self, fixture: Fixture, name: str) -> None:
-        super().__init__(fixture.env(), Path(fixture.folder), name)
+    def __init__(self, fixture: Fixture, name: str, script: Path | None = None) -> None:
+        super().__init__(fixture.env(), Path(fixture.folder), name, script)
 
     def log_errors(self) -> list[str]:
         """Tracebacks and errors the server logged (one line each)."""
@@ -282,12 +290,17 @@ class RssSampler:
     def __init__(self, pid: int, every: float = 0.2) -> None:
         self.pid, self.every = pid, every
         self.peak = 0.0
+        self.loads: list[float] = []  # the machine's 1-minute load average, once a second
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
 
     def _run(self) -> None:
+        last_load = 0.0
         while not self._stop.is_set():
             self.peak = max(self.peak, tree_rss_mb(self.pid))
+            if time.monotonic() - last_load >= 1.0:
+                self.loads.append(os.getloadavg()[0])
+                last_load = time.monotonic()
             self._stop.wait(self.every)
 
     def __enter__(self) -> RssSampler:
@@ -313,10 +326,24 @@ class PageRun:
     exceptions: list[str] = field(default_factory=list)
     error_alerts: list[str] = field(default_factory=list)
     busy: bool = False  # the page said the database was busy (degraded, not an error)
+    tick: bool = False  # a timer's fragment rerun, not a whole-page run
+    redrawn: bool = False  # the run ended early for a rerun of the whole page (a tick that found new data)
+    elements: int = 0  # elements the run sent (an unchanged tick sends none)
+    query: str = ""  # the query string the run was asked for
+    fragment_id: str = ""  # the page's timer, as its auto_rerun message announced it
+    page_script_hash: str = ""  # the page that ran, as new_session named it (a tick names it as the browser does)
+    interval: float = 0.0  # seconds between the timer's ticks
+
+    @property
+    def drew(self) -> bool:
+        """The page really ran: a whole run drew its title; a tick finished (it draws only on a change)."""
+        return self.finished and (self.title_seen or (self.tick and not self.redrawn))
 
 
-def rerun_request(query: str, page: str = PAGE, clear_cache: bool = False) -> list[bytes]:
-    """What the browser sends to (re)run a page: its url path as page name and the query string."""
+def rerun_request(query: str, page: str = PAGE, clear_cache: bool = False, fragment_id: str = "",
+                  page_script_hash: str = "") -> list[bytes]:
+    """What the browser sends to (re)run a page: its url path as page name and the query string; for a
+    fragment's timer, the fragment's id (only that fragment reruns)."""
     from streamlit.proto.BackMsg_pb2 import BackMsg
 
     messages = []
@@ -327,6 +354,11 @@ def rerun_request(query: str, page: str = PAGE, clear_cache: bool = False) -> li
     rerun = BackMsg()
     rerun.rerun_script.query_string = query
     rerun.rerun_script.page_name = page
+    if page_script_hash:  # without it, a tick's st.rerun() would run the app's default page
+        rerun.rerun_script.page_script_hash = page_script_hash
+    if fragment_id:
+        rerun.rerun_script.fragment_id = fragment_id
+        rerun.rerun_script.is_auto_rerun = True
     messages.append(rerun.SerializeToString())
     return messages
 
@@ -338,17 +370,28 @@ def read_message(data: bytes, title: str, run: PageRun) -> bool:
     msg = ForwardMsg()
     msg.ParseFromString(data)
     kind = msg.WhichOneof("type")
+    status = ForwardMsg.ScriptFinishedStatus
     if kind == "script_finished":
-        run.finished = msg.script_finished == ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY
+        if msg.script_finished == status.FINISHED_EARLY_FOR_RERUN:  # st.rerun(): the whole page follows
+            run.redrawn = True
+            return False
+        run.finished = msg.script_finished in (status.FINISHED_SUCCESSFULLY, status.FINISHED_FRAGMENT_RUN_SUCCESSFULLY)
         return True
+    if kind == "new_session" and not run.page_script_hash:
+        run.page_script_hash = msg.new_session.page_script_hash
+    if kind == "navigation":  # with st.navigation, the page that runs (new_session names app.py)
+        run.page_script_hash = msg.navigation.page_script_hash
+    if kind == "auto_rerun":
+        run.fragment_id, run.interval = msg.auto_rerun.fragment_id, msg.auto_rerun.interval
     if kind != "delta" or msg.delta.WhichOneof("type") != "new_element":
         return False
     element = msg.delta.new_element
+    run.elements += 1
     shown = element.WhichOneof("type")
     if shown == "exception" and not element.exception.is_warning:
         run.exceptions.append(f"{element.exception.type}: {element.exception.message}"[:300])
-    elif shown == "heading" and title in element.heading.body:
-        run.title_seen = True
+    elif (shown == "heading" and title in element.heading.body) or (shown == "html" and title in element.html.body):
+        run.title_seen = True  # (the big screen draws its text as HTML)
     elif shown == "alert":
         if element.alert.format == element.alert.ERROR:
             run.error_alerts.append(element.alert.body[:300])
@@ -358,11 +401,11 @@ def read_message(data: bytes, title: str, run: PageRun) -> bool:
     return False
 
 
-async def run_page(ws: Any, query: str, title: str, timeout: float = RUN_TIMEOUT,
-                   clear_cache: bool = False) -> PageRun:
-    run = PageRun()
+async def run_page(ws: Any, query: str, title: str, timeout: float = RUN_TIMEOUT, clear_cache: bool = False,
+                   page: str = PAGE, fragment_id: str = "", page_script_hash: str = "") -> PageRun:
+    run = PageRun(tick=bool(fragment_id), query=query, page_script_hash=page_script_hash)
     began = time.perf_counter()
-    for message in rerun_request(query, clear_cache=clear_cache):
+    for message in rerun_request(query, page, clear_cache, fragment_id, page_script_hash):
         await ws.send(message)
     async with asyncio.timeout(timeout):
         while not read_message(await ws.recv(), title, run):
@@ -383,13 +426,30 @@ class ViewerLog:
     failures: list[str] = field(default_factory=list)  # websocket errors and runs past RUN_TIMEOUT
 
 
+REFRESH = ""  # a turn of the cycle that is the page's own timer, not a new query
+
+
 def viewer_queries(slug: str, viewer: int) -> list[str]:
     """The reruns a viewer cycles through: auto-refresh twice, all Kaggle teams, a search for a participant."""
     base = f"competition={slug}"
-    return [base, base, f"{base}&view=all", f"{base}&q=viewer_{viewer % PARTICIPANTS:04d}"]
+    return [REFRESH, REFRESH, f"{base}&view=all", f"{base}&q=viewer_{viewer % PARTICIPANTS:04d}"]
 
 
-async def viewer(url: str, board: Board, number: int, deadline: float, think: float = 0.0) -> ViewerLog:
+async def take_turn(ws: Any, want: str, shown: PageRun | None, base: str, title: str, full_reruns: bool = False,
+                    page: str = PAGE) -> PageRun:
+    """A turn as the browser takes it: a new query reruns the whole page; a refresh reruns the timer fragment
+    the shown page announced (with the query it shows), or with `full_reruns` (or on a page without a timer)
+    the whole page, as the timer did before it was a fragment."""
+    if want != REFRESH:
+        return await run_page(ws, want, title, page=page)
+    if shown is not None and shown.fragment_id and not full_reruns:
+        return await run_page(ws, shown.query, title, page=page, fragment_id=shown.fragment_id,
+                              page_script_hash=shown.page_script_hash)
+    return await run_page(ws, shown.query if shown else base, title, page=page)
+
+
+async def viewer(url: str, board: Board, number: int, deadline: float, think: float = 0.0,
+                 full_reruns: bool = False) -> ViewerLog:
     """One browser tab on the leaderboard, rerunning it until the deadline; reconnects after a failure.
 
     With `think`, the tab arrives at a random moment within the first `think` seconds and waits 0.5 to 1.5
@@ -403,8 +463,13 @@ async def viewer(url: str, board: Board, number: int, deadline: float, think: fl
     while time.monotonic() < deadline:
         try:
             async with connect(url) as ws:
+                shown: PageRun | None = None  # the last whole run: its query and its timer
                 while time.monotonic() < deadline:
-                    found.runs.append(await run_page(ws, queries[turn % len(queries)], board.title))
+                    run = await take_turn(ws, queries[turn % len(queries)], shown, f"competition={board.slug}",
+                                          board.title, full_reruns)
+                    if not run.tick or run.redrawn:
+                        shown = run
+                    found.runs.append(run)
                     turn += 1
                     if think:
                         await asyncio.sleep(min(pause.uniform(0.5, 1.5) * think,
@@ -415,9 +480,35 @@ async def viewer(url: str, board: Board, number: int, deadline: float, think: fl
     return found
 
 
-async def many_viewers(url: str, board: Board, count: int, seconds: float, think: float = 0.0) -> list[ViewerLog]:
+async def screen(url: str, query: str, number: int, deadline: float) -> ViewerLog:
+    """One projector on the big screen: opened once, then only its own timer's ticks, as the browser sends
+    them (a tick that finds new data or the next slide reruns the page, which announces its timer again)."""
+    found = ViewerLog()
+    await asyncio.sleep(random.Random(-number).uniform(0, 2))
+    while time.monotonic() < deadline:
+        try:
+            async with connect(url) as ws:
+                shown = await run_page(ws, query, EVENT_TITLE, page=SCREEN_PAGE)
+                found.runs.append(shown)
+                while shown.fragment_id and time.monotonic() + shown.interval < deadline:
+                    await asyncio.sleep(shown.interval)
+                    run = await take_turn(ws, REFRESH, shown, query, EVENT_TITLE, page=SCREEN_PAGE)
+                    found.runs.append(run)
+                    shown = run if run.redrawn else shown
+                await asyncio.sleep(max(0.0, deadline - time.monotonic()))
+        except Exception as exc:  # as for a viewer: count, reconnect
+            found.failures.append(f"{type(exc).__name__}: {exc}"[:200])
+            await asyncio.sleep(0.5)
+    return found
+
+
+async def many_viewers(url: str, board: Board, count: int, seconds: float, think: float = 0.0,
+                       screens: int = 0, every: int = 20, full_reruns: bool = False) -> list[ViewerLog]:
+    """The viewers on the leaderboard, and `screens` big screens cycling the event beside them."""
     deadline = time.monotonic() + seconds
-    return list(await asyncio.gather(*(viewer(url, board, n, deadline, think) for n in range(count))))
+    return list(await asyncio.gather(
+        *(viewer(url, board, n, deadline, think, full_reruns) for n in range(count)),
+        *(screen(url, f"event={EVENT}&every={every}", n, deadline) for n in range(screens))))
 
 
 async def open_sessions(server: AppServer, boards: Sequence[Board], sessions: int) -> tuple[list[ViewerLog], float]:
@@ -598,6 +689,14 @@ class LoadResult:
     rows: list[RowsCheck]
     server_errors: list[str]
     caches: dict[str, float]
+    ticks: list[float] = field(default_factory=list)  # the timer's reruns that found nothing new
+    redraws: list[float] = field(default_factory=list)  # the timer's reruns that found new data: the whole page
+    full: list[float] = field(default_factory=list)  # whole-page runs asked for (a new query, or full reruns)
+    screens: int = 0
+    screen_runs: int = 0
+    screen_drew: int = 0
+    screen_latencies: list[float] = field(default_factory=list)
+    load_samples: list[float] = field(default_factory=list)  # the machine's 1-minute load during the run
 
     @property
     def throughput(self) -> float:
@@ -605,7 +704,9 @@ class LoadResult:
 
     @property
     def errors(self) -> int:
-        return len(self.exceptions) + len(self.ws_failures) + (self.runs - self.finished) + len(self.server_errors)
+        screen_unfinished = self.screen_runs - len(self.screen_latencies)
+        return (len(self.exceptions) + len(self.ws_failures) + (self.runs - self.finished) + screen_unfinished
+                + len(self.server_errors))
 
 
 def load_run(server: AppServer, fixture: Fixture, plan: Plan, think: float = 0.0) -> LoadResult:
@@ -626,22 +727,30 @@ def load_run(server: AppServer, fixture: Fixture, plan: Plan, think: float = 0.0
     began = time.monotonic()
     cpu_before, client_before = tree_cpu_seconds(server.process.pid), time.process_time()
     with RssSampler(server.process.pid) as sampler:
-        logs = asyncio.run(many_viewers(server.ws_url, board, plan.viewers, plan.seconds, think))
+        logs = asyncio.run(many_viewers(server.ws_url, board, plan.viewers, plan.seconds, think, plan.screens,
+                                        plan.every, plan.full_reruns))
         elapsed = time.monotonic() - began
         server_cpu = tree_cpu_seconds(server.process.pid) - cpu_before
         client_cpu = time.process_time() - client_before
         syncs, problems = collect_sync_workers(workers, timeout=plan.seconds + 180)
     caches = server.cache_memory()
-    runs = [run for found in logs for run in found.runs]
+    screens = logs[plan.viewers:]
+    runs = [run for found in logs[:plan.viewers] for run in found.runs]
+    screen_runs = [run for found in screens for run in found.runs]
     done = [run for run in runs if run.finished]
     return LoadResult(
         viewers=plan.viewers, seconds=elapsed, teams=board.teams, sync_workers=plan.sync_workers,
         first_view_s=first.seconds, rss_idle_mb=rss_idle, rss_before_mb=rss_before, rss_peak_mb=sampler.peak,
         server_cpu_s=server_cpu, client_cpu_s=client_cpu, runs=len(runs), finished=len(done),
-        rendered=sum(run.title_seen for run in runs),
-        latencies=[run.seconds for run in done], exceptions=[e for run in runs for e in run.exceptions],
+        rendered=sum(run.drew for run in runs),
+        latencies=[run.seconds for run in done], exceptions=[e for run in runs + screen_runs for e in run.exceptions],
         error_alerts=[e for run in runs for e in run.error_alerts], busy_runs=sum(run.busy for run in runs),
         ws_failures=[f for found in logs for f in found.failures],
+        ticks=[run.seconds for run in done if run.tick and not run.redrawn],
+        redraws=[run.seconds for run in done if run.redrawn], full=[run.seconds for run in done if not run.tick],
+        screens=len(screens), screen_runs=len(screen_runs), screen_drew=sum(run.drew for run in screen_runs),
+        screen_latencies=[run.seconds for run in screen_runs if run.finished],
+        load_samples=sampler.loads,
         syncs=dict(Counter(s["outcome"] for s in syncs)),
         sync_errors=problems + [f"{s['slug']}: {s['outcome']}: {s['error']}" for s in syncs
                                 if s["outcome"] not in ("created", "updated")],
@@ -685,6 +794,7 @@ class ScriptTime:
     teams: int
     server_cold: float
     server_warm: float
+    server_refresh: float | None = None  # the timer's fragment on an unchanged board
     apptest_cold: float | None = None
     apptest_warm: float | None = None
 
@@ -698,13 +808,41 @@ def server_script_times(server: AppServer, fixture: Fixture, repeats: int) -> li
             await run_page(ws, query, board.title)  # the session's first run, untimed
             cold = [await run_page(ws, query, board.title, clear_cache=True) for _ in range(repeats)]
             warm = [await run_page(ws, query, board.title) for _ in range(repeats)]
+            ticks = []
+            for _ in range(repeats if warm[-1].fragment_id else 0):
+                await asyncio.sleep(PROBE_GAP)  # past the shared probe's life: each tick asks the file
+                ticks.append(await run_page(ws, query, board.title, fragment_id=warm[-1].fragment_id,
+                                            page_script_hash=warm[-1].page_script_hash))
         bad = [run for run in cold + warm if not run.finished or not run.title_seen or run.exceptions]
+        bad += [run for run in ticks if not run.finished or run.redrawn or run.elements or run.exceptions]
         if bad:
             raise RuntimeError(f"the {board.slug} page failed while timing it: {bad[0]}")
         return ScriptTime(board.teams, statistics.median(r.seconds for r in cold),
-                          statistics.median(r.seconds for r in warm))
+                          statistics.median(r.seconds for r in warm),
+                          statistics.median(r.seconds for r in ticks) if ticks else None)
 
     return [asyncio.run(measure(board)) for _, board in sorted(fixture.sizes.items())]
+
+
+EMPTY_PAGE = "# The load test's floor: a page that draws nothing, served like the app.\n"
+
+
+def empty_page_time(fixture: Fixture, repeats: int) -> float:
+    """The floor: the median run of an empty page through a server of its own, as the app's pages are timed
+    (what Streamlit's session, websocket and script runner cost before a page does anything)."""
+    script = Path(fixture.folder) / "empty_page.py"
+    script.write_text(EMPTY_PAGE)
+
+    async def measure(server: AppServer) -> list[PageRun]:
+        async with connect(server.ws_url) as ws:
+            await run_page(ws, "", "", page="")
+            return [await run_page(ws, "", "", page="") for _ in range(repeats)]
+
+    with AppServer(fixture, "empty-page", script) as server:
+        runs = asyncio.run(measure(server))
+    if not all(run.finished and not run.exceptions for run in runs):
+        raise RuntimeError(f"the empty page failed: {runs[0]}")
+    return statistics.median(run.seconds for run in runs)
 
 
 def apptest_times(slugs: Sequence[str], repeats: int) -> dict[str, Any]:
@@ -777,6 +915,18 @@ def _first(items: Sequence[str], count: int = 3) -> str:
     return "; ".join(f"{text} (x{n})" for text, n in shown)
 
 
+def _spread(values: Sequence[float]) -> str:
+    if not values:
+        return "-"
+    return f"p50 {_ms(percentile(values, 0.5))}, p95 {_ms(percentile(values, 0.95))}, max {_ms(max(values))}"
+
+
+def _load_text(samples: Sequence[float]) -> str:
+    if not samples:
+        return "-"
+    return f"mean {statistics.mean(samples):.2f}, max {max(samples):.2f} ({os.cpu_count()} cores)"
+
+
 def load_table(r: LoadResult) -> str:
     p50, p95 = percentile(r.latencies, 0.5), percentile(r.latencies, 0.95)
     syncs_ok = r.syncs.get("created", 0) + r.syncs.get("updated", 0)
@@ -789,10 +939,19 @@ def load_table(r: LoadResult) -> str:
         "| Load run | Value |", "|---|---|",
         f"| Viewers (real Streamlit sessions on the websocket) | {r.viewers} on one {r.teams:,}-team leaderboard |",
         f"| Duration | {r.seconds:.1f} s |",
-        f"| Page runs completed | {r.finished:,} of {r.runs:,} started; {r.rendered:,} drew the leaderboard |",
+        f"| Page runs completed | {r.finished:,} of {r.runs:,} started; {r.rendered:,} drew the leaderboard "
+        "(or, a refresh, found it unchanged) |",
         f"| Throughput | {r.throughput:.1f} page runs/s |",
         f"| Latency per run (send to script_finished) | p50 {_ms(p50)}, p95 {_ms(p95)}, "
         f"max {_ms(max(r.latencies, default=0))} |",
+        f"| ... whole-page runs (a new query) | {len(r.full):,}: {_spread(r.full)} |",
+        f"| ... refreshes that found the board unchanged (the timer's fragment only) | {len(r.ticks):,}: "
+        f"{_spread(r.ticks)} |",
+        f"| ... refreshes that found new data (fragment, then the whole page) | {len(r.redraws):,}: "
+        f"{_spread(r.redraws)} |",
+        *([f"| Big screens cycling the event beside them | {r.screens}: {r.screen_runs:,} runs, "
+           f"{r.screen_drew:,} drew or found nothing new; {_spread(r.screen_latencies)} |"] if r.screens else []),
+        f"| Machine load (1 min average) during the run | {_load_text(r.load_samples)} |",
         f"| First view after start (1 viewer) | {_ms(r.first_view_s)} |",
         f"| CPU used during the run | server {r.server_cpu_s:.1f} s ({r.server_cpu_s / r.seconds:.2f} cores), "
         f"the viewers' client {r.client_cpu_s:.1f} s ({r.client_cpu_s / r.seconds:.2f} cores) |",
@@ -841,7 +1000,8 @@ def memory_table(m: MemoryResult) -> str:
     return "\n".join(lines)
 
 
-def script_table(times: Sequence[ScriptTime], floor: float | None, repeats: int) -> str:
+def script_table(times: Sequence[ScriptTime], floor: float | None, repeats: int,
+                 server_floor: float | None = None) -> str:
     def target(t: ScriptTime) -> str:
         limit = TARGET_SCRIPT_SECONDS.get(t.teams)
         if limit is None:
@@ -852,15 +1012,21 @@ def script_table(times: Sequence[ScriptTime], floor: float | None, repeats: int)
     def cell(value: float | None) -> str:
         return "-" if value is None else _ms(value)
 
-    lines = ["| Teams | Server, cold | Server, warm | AppTest, cold | AppTest, warm | Target (server) |",
-             "|---:|---:|---:|---:|---:|---|"]
+    lines = ["| Teams | Server, cold | Server, warm | Server, refresh of an unchanged board | AppTest, cold | "
+             "AppTest, warm | Target (server) |",
+             "|---:|---:|---:|---:|---:|---:|---|"]
+    if server_floor is not None:
+        lines.append(f"| empty page (the floor) | - | {_ms(server_floor)} | - | - | - | - |")
     for t in times:
-        lines.append(f"| {t.teams:,} | {_ms(t.server_cold)} | {_ms(t.server_warm)} | {cell(t.apptest_cold)} | "
-                     f"{cell(t.apptest_warm)} | {target(t)} |")
+        lines.append(f"| {t.teams:,} | {_ms(t.server_cold)} | {_ms(t.server_warm)} | {cell(t.server_refresh)} | "
+                     f"{cell(t.apptest_cold)} | {cell(t.apptest_warm)} | {target(t)} |")
     note = (f"Medians of {repeats}. Server = one session of the running app: BackMsg `rerun_script` to "
             "`script_finished` (cold = after Streamlit's `clear_cache` message, i.e. st.cache_data and "
             "st.cache_resource cleared). AppTest = `AppTest.from_file(pages/leaderboard.py)` with "
-            "`?competition=`, `.run()` wall time (cold = `st.cache_data.clear(); st.cache_resource.clear()` first)")
+            "`?competition=`, `.run()` wall time (cold = `st.cache_data.clear(); st.cache_resource.clear()` first). "
+            "Refresh = the page's timer fragment (BackMsg `rerun_script` with its `fragment_id`) on an unchanged "
+            f"board, {PROBE_GAP:g} s apart so each one probes the database file. Empty page = a script "
+            "that draws nothing, on a server of its own")
     if floor is not None:
         note += f"; AppTest's own floor, an empty page, is {_ms(floor)} of each AppTest figure"
     return "\n".join(lines + ["", note + "."])
@@ -873,7 +1039,8 @@ def machine_line() -> str:
 
 
 def report(plan: Plan, load: LoadResult | None, times: Sequence[ScriptTime], floor: float | None,
-           memory: MemoryResult | None, load_before: float, think: float = 0.0) -> str:
+           memory: MemoryResult | None, load_before: float, think: float = 0.0,
+           server_floor: float | None = None) -> str:
     pacing = (f"Viewers wait 0.5-1.5 x {think:g} s between reruns" if think else
               "Viewers rerun the page as soon as it is answered (no think time), so throughput is the server's "
               "capacity and latency includes queueing")
@@ -884,7 +1051,7 @@ def report(plan: Plan, load: LoadResult | None, times: Sequence[ScriptTime], flo
                   "participant. Each sync process loads a changed download of "
                   f"{', '.join(check.slug for check in load.rows)} in turn, {plan.sync_gap:g} s apart.", ""]
     if times:
-        parts += ["### Leaderboard page script time", "", script_table(times, floor, plan.repeats), ""]
+        parts += ["### Leaderboard page script time", "", script_table(times, floor, plan.repeats, server_floor), ""]
     if memory:
         parts += ["### Memory", "", memory_table(memory), ""]
     parts += [machine_line(), f"Load average (1 min): {load_before:.2f} at the start, {os.getloadavg()[0]:.2f} at "
@@ -907,6 +1074,7 @@ def run(plan: Plan, think: float = 0.0) -> tuple[str, LoadResult, MemoryResult |
             load = load_run(server, fixture, plan, think)
             log.info("script times through the server")
             times = server_script_times(server, fixture, plan.repeats) if plan.script_sizes else []
+        server_floor = empty_page_time(fixture, plan.repeats) if plan.script_sizes else None
         memory = None
         if plan.memory:
             with AppServer(fixture, "memory-server") as server:
@@ -918,7 +1086,7 @@ def run(plan: Plan, think: float = 0.0) -> tuple[str, LoadResult, MemoryResult |
             floor = found["floor"]
             for t in times:
                 t.apptest_cold, t.apptest_warm = found["pages"][fixture.sizes[t.teams].slug]
-        return report(plan, load, times, floor, memory, load_before, think), load, memory
+        return report(plan, load, times, floor, memory, load_before, think, server_floor), load, memory
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -944,6 +1112,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "2000,10000,100000); empty to skip")
     parser.add_argument("--repeats", type=int, help="runs per script-time median (default 5)")
     parser.add_argument("--think", type=float, default=0.0, help="seconds a viewer waits between reruns")
+    parser.add_argument("--screens", type=int, help="big screens open beside the viewers, cycling the event "
+                        "(default 0)")
+    parser.add_argument("--every", type=int, help=f"the big screen's seconds per slide (default {default.every})")
+    parser.add_argument("--full-reruns", action="store_true", help="refresh by rerunning the whole page, as "
+                        "the timer did before it reran only a fragment (the before figure)")
     parser.add_argument("--no-apptest", action="store_true", help="skip the AppTest timings")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory scenario")
     parser.add_argument("--quick", action="store_true", help="10 viewers for 15 s, 3 x 5 memory sessions, "
@@ -960,14 +1133,17 @@ def plan_from(args: argparse.Namespace) -> Plan:
     chosen = {
         "viewers": args.viewers, "seconds": args.seconds, "teams": args.teams, "competitions": args.competitions,
         "sessions": args.sessions, "sync_workers": args.sync_workers, "sync_gap": args.sync_gap,
-        "script_sizes": args.script_sizes, "repeats": args.repeats,
+        "script_sizes": args.script_sizes, "repeats": args.repeats, "screens": args.screens, "every": args.every,
     }
     values = {**asdict(base), **{k: v for k, v in chosen.items() if v is not None}}
     values["apptest"] = base.apptest and not args.no_apptest
     values["memory"] = base.memory and not args.no_memory
+    values["full_reruns"] = bool(args.full_reruns)
     plan = Plan(**values)
     if min(plan.viewers, plan.competitions, plan.sessions, plan.repeats, plan.teams) < 1 or plan.seconds <= 0:
         raise SystemExit("viewers, competitions, sessions, repeats, teams and seconds must be positive")
+    if plan.screens < 0 or not 5 <= plan.every <= 600:
+        raise SystemExit("screens must be 0 or more and every between 5 and 600 seconds")
     return plan
 
 

@@ -11,5 +11,7 @@ shaped at run time, the CSV reader's column list, is built from column *counts a
 from .admin import *  # noqa: F401,F403
 from .boards import *  # noqa: F401,F403
 from .loading import *  # noqa: F401,F403
+from .movement import *  # noqa: F401,F403
+from .reveal import *  # noqa: F401,F403
 from .schema import *  # noqa: F401,F403
 from .season import *  # noqa: F401,F403

@@ -26,6 +26,9 @@ DELETE_COMPETITION = [
     "DELETE FROM kaggle_members WHERE competition_slug = ?",
     "DELETE FROM history WHERE competition_slug = ?",
     "DELETE FROM sync_runs WHERE competition_slug = ?",
+    "DELETE FROM public_boards WHERE competition_slug = ?",
+    "DELETE FROM public_board_members WHERE competition_slug = ?",
+    "DELETE FROM reveals WHERE competition_slug = ?",
     "DELETE FROM competitions WHERE slug = ?",
 ]
 
@@ -61,7 +64,7 @@ PARTICIPANT_KEYS = "SELECT username_key FROM participants"
 
 RECENT_RUNS = """
     SELECT started_at, competition_slug, trigger, outcome, rows, matched, created, updated, removed, duration_ms,
-           error
+           error, notice
     FROM sync_runs WHERE (? IS NULL OR competition_slug = ?) ORDER BY started_at DESC LIMIT ?"""
 
 HISTORY = """
@@ -75,6 +78,7 @@ HISTORY = """
 # never from a name found in a backup file.
 BACKUP_TABLES: tuple[str, ...] = (
     "events", "competitions", "participants", "kaggle_rows", "kaggle_members", "sync_runs", "history",
+    "public_boards", "public_board_members", "reveals",
 )
 BACKUP_SELECT = {table: f"SELECT * FROM {table}" for table in BACKUP_TABLES}  # noqa: S608 - names from the fixed tuple
 BACKUP_EMPTY = {table: f"SELECT * FROM {table} LIMIT 0" for table in BACKUP_TABLES}  # noqa: S608 - names from the fixed tuple

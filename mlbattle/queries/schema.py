@@ -111,7 +111,38 @@ MIGRATIONS: list[list[str]] = [
         "UPDATE competitions SET board = 'public' WHERE content_hash IS NOT NULL",
         "UPDATE history SET board = 'public'",
     ],
-    # 4: an organiser's score thresholds per competition, graded beside the board's benchmarks (rank-0
+    # Alerts: what a webhook delivery that failed leaves on the sync run it followed ("the webhook answered
+    # 500"), so organisers see it in the run log; the sync itself still succeeded.
+    [
+        "ALTER TABLE sync_runs ADD COLUMN notice VARCHAR",
+    ],
+    # The private reveal. When a competition's first private download arrives, the public board it replaces
+    # is kept in full (every team, benchmarks, member usernames for matching) so the field's shake-up and each
+    # participant's public rank can still be worked out; `reveals` says when, which run, and how big it was.
+    [
+        """CREATE TABLE public_boards (
+            competition_slug VARCHAR NOT NULL,
+            position INTEGER NOT NULL,
+            kaggle_rank INTEGER NOT NULL,
+            team_id VARCHAR,
+            team_name VARCHAR NOT NULL,
+            last_submission TIMESTAMP,
+            score DOUBLE,
+            submission_count INTEGER,
+            members VARCHAR,
+            is_benchmark BOOLEAN NOT NULL)""",
+        """CREATE TABLE public_board_members (
+            competition_slug VARCHAR NOT NULL,
+            position INTEGER NOT NULL,
+            username_key VARCHAR NOT NULL)""",
+        """CREATE TABLE reveals (
+            competition_slug VARCHAR NOT NULL,
+            sync_id VARCHAR NOT NULL,
+            revealed_at TIMESTAMP NOT NULL,
+            public_content_hash VARCHAR,
+            public_teams INTEGER NOT NULL)""",
+    ],
+    # Grades: an organiser's score thresholds per competition, graded beside the board's benchmarks (rank-0
     # rows); a list on the competition's row, so a backup carries it and removing the competition removes it.
     [
         "ALTER TABLE competitions ADD COLUMN baselines DOUBLE[]",

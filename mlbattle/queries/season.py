@@ -73,3 +73,55 @@ GRADE_PARTICIPANTS = """
     SELECT display_name, kaggle_username, team_name, kaggle_rank, score FROM matched
     QUALIFY row_number() OVER (PARTITION BY username_key ORDER BY kaggle_rank, position) = 1
     ORDER BY kaggle_rank, username_key"""
+
+# After the reveal: the kept public board's benchmarks and each participant's best row there (the same shapes
+# as GRADE_BENCHMARKS and GRADE_PARTICIPANTS).
+GRADE_PUBLIC_BENCHMARKS = """
+    SELECT team_name, score FROM public_boards
+    WHERE competition_slug = ? AND is_benchmark AND score IS NOT NULL AND isfinite(score)
+    ORDER BY position"""
+GRADE_PUBLIC_PARTICIPANTS = """
+    WITH matched AS (
+        SELECT p.display_name, p.kaggle_username, p.username_key, r.kaggle_rank, r.position, r.team_name, r.score
+        FROM public_boards r
+        JOIN public_board_members m ON m.competition_slug = r.competition_slug AND m.position = r.position
+        JOIN participants p ON p.username_key = m.username_key
+        WHERE r.competition_slug = ? AND NOT r.is_benchmark)
+    SELECT display_name, kaggle_username, team_name, kaggle_rank, score FROM matched
+    QUALIFY row_number() OVER (PARTITION BY username_key ORDER BY kaggle_rank, position) = 1
+    ORDER BY kaggle_rank, username_key"""
+HAS_PUBLIC_BOARD = "SELECT count(*) > 0 FROM reveals WHERE competition_slug = ?"
+
+# Teams (by TeamId, their name without one) on both boards whose public score and private score both equal
+# another team's: one submission shared between teams. Each row is a team with its group (1, 2, ... by
+# private rank) and the registered participants on it; benchmarks and teams without a score are left out.
+SHARED_SUBMISSIONS = """
+    WITH public_teams AS (
+        SELECT coalesce(team_id, '#' || team_name) AS team, arg_min(score, kaggle_rank) AS public_score,
+               min(kaggle_rank) AS public_rank
+        FROM public_boards WHERE competition_slug = $slug AND NOT is_benchmark AND score IS NOT NULL
+        GROUP BY ALL),
+    private_teams AS (
+        SELECT coalesce(team_id, '#' || team_name) AS team, arg_min(score, kaggle_rank) AS private_score,
+               min(kaggle_rank) AS private_rank, arg_min(position, kaggle_rank) AS position
+        FROM kaggle_rows WHERE competition_slug = $slug AND NOT is_benchmark AND score IS NOT NULL
+        GROUP BY ALL),
+    both_boards AS (
+        SELECT v.position, u.public_rank, v.private_rank, u.public_score, v.private_score,
+               count(*) OVER (PARTITION BY u.public_score, v.private_score) AS sharing,
+               min(v.private_rank) OVER (PARTITION BY u.public_score, v.private_score) AS group_rank
+        FROM public_teams u JOIN private_teams v ON v.team = u.team),
+    named AS (
+        SELECT m.position, string_agg(p.display_name, ', ' ORDER BY p.kaggle_username) AS participants,
+               string_agg(p.kaggle_username, ', ' ORDER BY p.kaggle_username) AS kaggle_usernames
+        FROM kaggle_members m JOIN participants p ON p.username_key = m.username_key
+        WHERE m.competition_slug = $slug
+        GROUP BY m.position)
+    SELECT dense_rank() OVER (ORDER BY b.group_rank) AS shared_group, r.team_name, b.private_rank, b.public_rank,
+           b.private_score, b.public_score, n.participants, n.kaggle_usernames
+    FROM both_boards b
+    JOIN kaggle_rows r ON r.competition_slug = $slug AND r.position = b.position
+    LEFT JOIN named n ON n.position = b.position
+    WHERE b.sharing > 1
+    ORDER BY b.group_rank, b.private_rank, b.position
+    LIMIT $limit"""

@@ -7,6 +7,7 @@ come from the Streamlit-free modules of `mlbattle`; text helpers from `mlbattle.
 """
 
 from ..text import SyncState, age_text, md, score_format, sync_state
+from . import screen  # noqa: E402  (the big screen's drawing; it uses the modules above)
 from .actions import confirmed, flash, show_flashes, write
 from .auth import (
     LOCKOUT_SECONDS,
@@ -23,14 +24,24 @@ from .auth import (
 )
 from .data import PAGE_BUSY_SECONDS, PROBE_FRESH_SECONDS, Source, figure, forget_probes, probe, read, source
 from .links import link, pick, url
-from .refresh import Refresher, autorefresh, refresh_on_view, refresher, show_sync_state, view_refresh_due
+from .refresh import (
+    Refresher,
+    Watch,
+    autorefresh,
+    changed,
+    follow,
+    refresh_on_view,
+    refresher,
+    show_sync_state,
+    view_refresh_due,
+)
 from .setup import APP_TITLE, PAGES, load_settings, page
 
 __all__ = [
     "APP_TITLE", "LOCKOUT_SECONDS", "MAX_FAILURES", "PAGES", "PAGE_BUSY_SECONDS", "PROBE_FRESH_SECONDS",
-    "Refresher", "Source", "SyncState", "admin_gate", "age_text", "autorefresh", "confirmed", "count_registration",
-    "figure", "flash", "forget_probes", "is_admin", "link", "load_settings", "locked_for", "login", "logout", "md",
+    "Refresher", "Source", "Watch", "SyncState", "admin_gate", "age_text", "autorefresh", "changed", "confirmed", "count_registration",
+    "figure", "flash", "follow", "forget_probes", "is_admin", "link", "load_settings", "locked_for", "login", "logout", "md",
     "oidc_configured", "page", "pick", "probe", "read", "refresh_on_view", "refresher", "registration_wait",
-    "require_admin", "score_format", "show_flashes", "show_sync_state", "source", "sync_state", "url",
+    "require_admin", "score_format", "screen", "show_flashes", "show_sync_state", "source", "sync_state", "url",
     "view_refresh_due", "write",
 ]

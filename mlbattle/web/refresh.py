@@ -7,6 +7,12 @@ waits for it: it draws the last good data with its age at once, and the new data
 (auto-refresh reruns sooner while a refresh is under way). Other sessions of the process join the queued
 request; other processes are held off by the sync's file lock and its re-check of staleness, so any number of
 viewers cause one download per interval.
+
+The page's own timer (`autorefresh`) is a fragment (`st.fragment(run_every=...)`), not a whole-page rerun: on
+each tick only `_tick` runs. It asks the cached version probe the page's reads are keyed by, and starts the
+view refresh of the competitions shown; when the version is the one the page drew, it does nothing more (no
+table, no figure is rebuilt or sent), and only a changed version (or a background refresh starting or
+ending) reruns the page. So a room of phones on an unchanged board costs a probe per tick, not a page run.
 """
 
 from __future__ import annotations
@@ -15,16 +21,16 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
-from streamlit_autorefresh import st_autorefresh
 
 from .. import sync
 from ..settings import Settings
 from ..text import md, sync_state
-from .data import forget_probes
+from .data import forget_probes, probe
 
 log = logging.getLogger(__name__)
 
@@ -127,12 +133,45 @@ def refresh_on_view(cfg: Settings, record: Mapping[str, Any]) -> bool:
     return worker.busy(cfg, record["slug"])
 
 
-def autorefresh(default_on: bool, refreshing: bool = False, key: str = "autorefresh") -> bool:
-    """A visible toggle; while on, the page reruns every minute (every few seconds while a refresh runs)."""
-    on = st.toggle("Auto-refresh", value=default_on, key=key,
-                   help=f"Reload this page's data every {RERUN_SECONDS} s while it is open.")
-    if on:
-        seconds = REFRESHING_RERUN_SECONDS if refreshing else RERUN_SECONDS
-        st_autorefresh(interval=seconds * 1000, key=f"{key}-timer")
-    return on
+@dataclass(frozen=True)
+class Watch:
+    """What a page run drew from: the probe its reads are keyed by (`reader(con, *args)`), the version it
+    returned, the competitions shown (refreshed on view by the timer too), and whether a refresh was running."""
 
+    reader: Callable[..., Any]
+    args: tuple = ()
+    version: Any = None
+    records: Sequence[Mapping[str, Any]] = field(default=())
+    refreshing: bool = False
+
+
+def changed(cfg: Settings, seen: Watch) -> bool:
+    """One tick of the timer: start due view refreshes, then True when the page must be drawn again."""
+    refreshing = any([refresh_on_view(cfg, record) for record in seen.records])
+    return refreshing != seen.refreshing or probe(cfg, seen.reader, *seen.args) != seen.version
+
+
+def follow(cfg: Settings, seen: Watch, seconds: float, also: Callable[[], bool] | None = None) -> None:
+    """Every `seconds`, rerun only a fragment that checks `changed` (or `also`, e.g. a slide's turn) and,
+    only then, the whole page; an unchanged tick sends the browser nothing but the fragment's end."""
+
+    drawn = [False]  # the fragment also runs inline as the page draws it: that run has nothing to check
+
+    def _tick() -> None:
+        if not drawn[0]:
+            drawn[0] = True
+        elif any([changed(cfg, seen), also is not None and also()]):  # both run: a slide turns on every tick
+            st.rerun()
+
+    st.fragment(_tick, run_every=seconds)()
+
+
+def autorefresh(cfg: Settings, seen: Watch, default_on: bool, key: str = "autorefresh") -> bool:
+    """A visible toggle; while on, the page's data is checked every minute (every few seconds while a
+    refresh runs) and the page redrawn when it changed."""
+    on = st.toggle("Auto-refresh", value=default_on, key=key,
+                   help=f"Check this page's data every {RERUN_SECONDS} s while it is open and redraw it when it "
+                        "changed.")
+    if on:
+        follow(cfg, seen, REFRESHING_RERUN_SECONDS if seen.refreshing else RERUN_SECONDS)
+    return on

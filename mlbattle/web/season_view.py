@@ -48,8 +48,8 @@ def show_table(result: season.Season, *, file_name: str) -> None:
         return
     st.dataframe(table, hide_index=True, column_config=TABLE_COLUMNS, column_order=[*season.COLUMNS, "mu", "sigma"],
                  height=min(38 + 35 * len(table), 720))
-    st.download_button("⬇️ Download the season table (CSV)", data=export.to_csv(season.COLUMNS, season.table_rows(result)),
-                       file_name=file_name, mime="text/csv", on_click="ignore")
+    st.download_button("⬇️ Download the season table (CSV)", file_name=file_name, mime="text/csv",
+                       data=export.to_csv(season.COLUMNS, season.table_rows(result)), on_click="ignore")
 
 
 def show_chart(result: season.Season, *, key: str) -> None:

@@ -21,6 +21,7 @@ PAGES = {
     "season": ("pages/season.py", "season"),
     "participants": ("pages/participants.py", "participants"),
     "admin": ("pages/admin.py", "admin"),
+    "screen": ("pages/screen.py", "screen"),
 }
 
 
@@ -33,13 +34,16 @@ def load_settings() -> Settings:
         st.stop()
 
 
-def page(title: str) -> Settings:
-    """What every page does first: its title, the settings, the demo data when due and its banner."""
-    st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon="🏆", layout="wide")
+def page(title: str, banner: bool = True) -> Settings:
+    """What every page does first: its title, the settings, the demo data when due and its banner (the big
+    screen says "demo data" in its own footer instead)."""
+    st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon="🏆", layout="wide",
+                       initial_sidebar_state="auto" if banner else "collapsed")
     cfg = load_settings()
     _apply_declared(cfg)
     if demo.is_demo(cfg):
         _fill_demo(cfg)
+    if demo.is_demo(cfg) and banner:
         st.info(
             "**Demo mode**: these leaderboards are sample data loaded through the app's own sync, because no "
             "Kaggle credentials are set. Set `KAGGLE_USERNAME` and `KAGGLE_KEY` (or `KAGGLE_API_TOKEN`) to "

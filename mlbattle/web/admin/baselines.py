@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from mlbattle import grades, web
+from mlbattle.web import grades_view
 from mlbattle.web.admin.context import Admin
 
 
@@ -35,4 +36,10 @@ def show(ctx: Admin) -> None:
         web.require_admin(cfg)
         web.write(cfg, lambda con: grades.set_baselines(con, chosen, grades.parse_baselines(text)),
                   lambda _: f"{chosen}: baselines saved")
+    shared = web.read(cfg, ctx.version, grades.shared_submissions, chosen)
+    if shared or web.read(cfg, ctx.version, grades.has_public_board, chosen):
+        grades_view.show_shared(shared, "%.5f")
+    else:
+        st.caption("Shared submissions (teams with both the same public and the same private score as another "
+                   "team) show here after the private reveal.")
 

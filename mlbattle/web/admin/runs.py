@@ -31,4 +31,5 @@ def show(ctx: Admin) -> None:
         "removed": st.column_config.NumberColumn("Gone", format="%d"),
         "duration_ms": st.column_config.NumberColumn("ms", format="%d"),
         "error": st.column_config.TextColumn("Error", width="large"),
+        "notice": st.column_config.TextColumn("Alert", help="an alert to the webhook that was not delivered"),
     })
