@@ -188,8 +188,10 @@ def cmd_ratings(args: argparse.Namespace) -> int:
     if args.csv:
         sys.stdout.write(export.to_csv(season.COLUMNS, rows))
         return 0
+    if rows:
+        print(f"{'place':>5} {'participant':<30} {'kaggle_username':<24} {'rating':>8} {'n':>3} {'points':>10}")
     for place, participant, username, rating, played, points in rows:
-        print(f"{place:>4}  {_printable(participant)[:30]:<30} {_printable(username)[:24]:<24} {rating!s:>8} "
+        print(f"{place:>5} {_printable(participant)[:30]:<30} {_printable(username)[:24]:<24} {rating!s:>8} "
               f"{played:>3} {points!s:>10}")
     if not rows:
         print("no registered participant is on any of these competitions' boards yet")

@@ -205,7 +205,9 @@ def test_ratings_csv_has_the_specified_columns_and_rounding(club, app_env):
 
 def test_ratings_without_event_cover_every_competition(club, app_env):
     done = ok(app_env, "ratings")
-    assert {line.split()[2] for line in done.stdout.splitlines()} == {"ann", "bob", "cy", "dee"}
+    header, *lines = done.stdout.splitlines()
+    assert header.split() == ["place", "participant", "kaggle_username", "rating", "n", "points"]
+    assert {line.split()[2] for line in lines} == {"ann", "bob", "cy", "dee"}
     assert "error: there is no event 'nope'" in fails(app_env, "ratings", "--event", "nope").stderr
 
 
