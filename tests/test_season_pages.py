@@ -198,3 +198,25 @@ def test_the_admin_sees_shared_submissions_after_the_reveal(league, admin):
     at = admin_baselines(admin, "first")
     shared = at.dataframe[-1].value
     assert list(shared["team_name"]) == ["B", "C"] and set(shared["shared_group"]) == {1}
+
+
+def test_the_grades_tab_shows_shared_submissions_to_a_logged_in_organiser_only(league, admin):
+    import hashlib
+
+    load(league, "first", [(1, "A", 0.9, "ann"), (0, "Benchmark", 0.85, ""), (2, "B", 0.8, "bob"), (3, "C", 0.8, "cy")])
+    load(league, "first", [(1, "B", 0.9, "bob"), (2, "C", 0.9, "cy"), (0, "Benchmark", 0.8, ""), (3, "A", 0.7, "ann")],
+         private=True)
+
+    def grades_tab(token: bytes | None) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "pages/leaderboard.py"), default_timeout=30)
+        at.query_params["competition"] = "first"
+        if token:
+            at.session_state["admin_token"] = token
+        at.run()
+        at.session_state["charts"] = "Grades"
+        return at.run()
+
+    assert "Shared submissions" not in said(grades_tab(None), "markdown")
+    at = grades_tab(hashlib.sha256(admin.encode()).digest())
+    assert "Shared submissions" in said(at, "markdown")
+    assert list(at.tabs[2].dataframe[-1].value["team_name"]) == ["B", "C"]
