@@ -91,14 +91,14 @@ def set_baselines(con: duckdb.DuckDBPyConnection, slug: str, values: Sequence[fl
     if any(not math.isfinite(v) for v in values):
         raise GradesError("a baseline must be a finite number")
     _facts(con, slug)
-    con.execute(queries.SET_BASELINES, [[float(v) for v in values] or None, slug])
+    con.execute(queries.SET_BASELINES, [baselines_text(values) or None, slug])
 
 
 def _facts(con: duckdb.DuckDBPyConnection, slug: str) -> tuple[list[float], str, str, str | None]:
     row = con.execute(queries.GRADE_COMPETITION, [slug]).fetchone()
     if row is None:
         raise GradesError(f"there is no competition {slug!r}: import it first")
-    return list(row[0]), row[1], row[2], row[3]
+    return list(parse_baselines(row[0])), row[1], row[2], row[3]
 
 
 def baselines(con: duckdb.DuckDBPyConnection, slug: str, board: str = CURRENT) -> tuple[Baseline, ...]:

@@ -50,7 +50,7 @@ SEASON_EVENT_EXISTS = "SELECT title FROM events WHERE slug = ?"
 
 # A competition's organiser thresholds and the direction its scores are compared in.
 GRADE_COMPETITION = """
-    SELECT coalesce(baselines, []) AS baselines, coalesce(direction_override, inferred_direction, 'higher'),
+    SELECT coalesce(baselines, '') AS baselines, coalesce(direction_override, inferred_direction, 'higher'),
            title, board
     FROM competitions WHERE slug = ?"""
 
