@@ -11,6 +11,7 @@ navigation = st.navigation(
         st.Page(web.PAGES["home"][0], title="Home", icon="🏠", default=True),
         st.Page(web.PAGES["leaderboard"][0], title="Leaderboard", icon="📊", url_path=web.PAGES["leaderboard"][1]),
         st.Page(web.PAGES["event"][0], title="Event standings", icon="🏆", url_path=web.PAGES["event"][1]),
+        st.Page(web.PAGES["season"][0], title="Season", icon="📈", url_path=web.PAGES["season"][1]),
         st.Page(web.PAGES["participants"][0], title="Participants", icon="🙋", url_path=web.PAGES["participants"][1]),
         st.Page(web.PAGES["admin"][0], title="Admin", icon="🔐", url_path=web.PAGES["admin"][1]),
         st.Page(web.PAGES["screen"][0], title="Big screen", icon="📽️", url_path=web.PAGES["screen"][1]),

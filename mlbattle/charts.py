@@ -182,6 +182,34 @@ def standings(table: pd.DataFrame, competitions: Sequence[str], *, top: int = 25
     return figure
 
 
+def rating_history(steps: pd.DataFrame, *, top: int = 10) -> go.Figure:
+    """Each participant's conservative rating (μ − 3σ) after every competition of the season, in match order,
+    one line per participant (the `top` by their last rating). `steps` has match, title, participant,
+    kaggle_username, rating and played; a hollow marker is a competition the participant sat out."""
+    if steps.empty:
+        return _empty("No rated competition yet: ratings start with the first board")
+    last = steps.sort_values("match").groupby("kaggle_username")["rating"].last().sort_values(ascending=False)
+    shown = steps[steps["kaggle_username"].isin(last.head(top).index)]
+    ticks = steps.drop_duplicates("match").sort_values("match")
+    figure = go.Figure()
+    for number, username in enumerate(last.head(top).index):
+        rows = shown[shown["kaggle_username"] == username].sort_values("match")
+        label = f"{plain(rows['participant'].iloc[0])} ({plain(username)})"
+        colour = PALETTE[number % len(PALETTE)]
+        figure.add_scatter(
+            x=rows["match"], y=rows["rating"], mode="lines+markers", name=label, line={"color": colour},
+            marker={"color": colour, "size": 9, "symbol": ["circle" if p else "circle-open" for p in rows["played"]]},
+            customdata=[plain(t) for t in rows["title"]],
+            hovertemplate=f"{label}<br>after %{{customdata}}<br>rating %{{y:.2f}}<extra></extra>")
+    figure.update_xaxes(tickmode="array", tickvals=list(ticks["match"]), ticktext=[plain(t) for t in ticks["title"]],
+                        range=[ticks["match"].min() - 0.4, ticks["match"].max() + 0.4],  # room for the end labels
+                        title_text="after each competition, in deadline order")
+    figure.update_yaxes(title_text="rating (μ − 3σ)")
+    figure.update_layout(height=460, margin={"t": 30, "b": 10, "l": 10, "r": 10},
+                         legend={"orientation": "h", "y": -0.25})
+    return figure
+
+
 MEDAL_COLOURS = {"gold": "#f2c94c", "silver": "#bdbdbd", "bronze": "#cd7f32"}
 LOG_AXES_FROM = 200  # teams: past this a linear axis squeezes the top of the board (where medals are) into a corner
 NAMED_FIELD_MAX = 5_000  # field points with a team name on hover; beyond, ranks only (a lighter figure)

@@ -74,9 +74,12 @@ def _add_by_hand(args: argparse.Namespace, settings) -> int:
 
 
 def cmd_competitions_set(args: argparse.Namespace) -> int:
-    from . import registry
+    from . import grades, registry
 
+    thresholds = None if args.baselines is None else grades.parse_baselines(args.baselines)
     with _connect() as con:
+        if thresholds is not None:
+            grades.set_baselines(con, args.slug, thresholds)
         if args.status:
             registry.set_status(con, args.slug, args.status)
         if args.auto_sync:
@@ -245,6 +248,45 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ratings(args: argparse.Namespace) -> int:
+    from . import export, season
+
+    with _connect() as con:
+        table = season.season(con, args.event)
+    rows = season.table_rows(table)
+    if args.csv:
+        sys.stdout.write(export.to_csv(season.COLUMNS, rows))
+        return 0
+    if rows:
+        print(f"{'place':>5} {'participant':<30} {'kaggle_username':<24} {'rating':>8} {'n':>3} {'points':>10}")
+    for place, participant, username, rating, played, points in rows:
+        print(f"{place:>5} {_printable(participant)[:30]:<30} {_printable(username)[:24]:<24} {rating!s:>8} "
+              f"{played:>3} {points!s:>10}")
+    if not rows:
+        print("no registered participant is on any of these competitions' boards yet")
+    return 0
+
+
+def cmd_grades(args: argparse.Namespace) -> int:
+    from . import export, grades, kaggle_client
+
+    slug = kaggle_client.competition_slug(args.competition)
+    with _connect() as con:
+        graded = grades.grades(con, slug, grades.PUBLIC if args.public else grades.CURRENT)
+    if args.csv:
+        sys.stdout.write(export.to_csv(grades.COLUMNS, graded.rows()))
+        return 0
+    if not graded.baselines:
+        print(f"{slug} has no baselines: no benchmark on its board and no threshold set "
+              "(competitions set SLUG --baselines 0.75,0.8)")
+    for participant, username, score, beaten, total, upcoming, needed in graded.rows():
+        after = "all beaten" if upcoming is None else f"next: {_printable(upcoming)[:30]} ({needed:g})"
+        shown = "" if score is None else score
+        print(f"{_printable(participant)[:30]:<30} {_printable(username)[:24]:<24} {shown!s:>12} {beaten}/{total}  "
+              f"{after}")
+    return 0
+
+
 def _move(previous_rank: int | None, kaggle_rank: int, participant: str | None) -> str:
     from . import movement
 
@@ -331,6 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
     change.add_argument("--best", type=float)
     change.add_argument("--points", type=float)
     change.add_argument("--event", help="event slug; empty to detach")
+    change.add_argument("--baselines", help="score thresholds to grade against, e.g. 0.75,0.8; empty to clear")
     change.set_defaults(run=cmd_competitions_set)
     comps.add_parser("list", help="list competitions").set_defaults(run=cmd_competitions_list)
 
@@ -371,6 +414,15 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--all-teams", action="store_true", help="every Kaggle team, participants marked")
     board.set_defaults(run=cmd_leaderboard)
 
+    ratings = commands.add_parser("ratings", help="the season table: ratings and Kaggle points")
+    ratings.add_argument("--event", help="one event's competitions (default: every competition)")
+    ratings.add_argument("--csv", action="store_true")
+    ratings.set_defaults(run=cmd_ratings)
+    graded = commands.add_parser("grades", help="each participant's baselines beaten")
+    graded.add_argument("competition")
+    graded.add_argument("--csv", action="store_true")
+    graded.add_argument("--public", action="store_true", help="after the reveal: grade the kept public board")
+    graded.set_defaults(run=cmd_grades)
     shake = commands.add_parser("shakeup", help="after the reveal: each participant's public and private rank")
     shake.add_argument("competition")
     shake.add_argument("--csv", action="store_true")

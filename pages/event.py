@@ -33,6 +33,7 @@ if dates:
 if event["description"]:
     st.markdown(web.md(event["description"]))
 web.link("screen", "📽️ Big screen (for a projector): cycles these boards and the standings", event=slug)
+web.link("season", "📈 Season: ratings and Kaggle points over these competitions", event=slug)
 if any(c["status"] == "ongoing" for c in competitions):
     web.autorefresh(cfg, web.Watch(reads.data_version, (), version, competitions, bool(refreshing)), default_on=True)
 

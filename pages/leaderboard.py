@@ -1,4 +1,4 @@
-"""Leaderboard (`?competition=SLUG`): KPIs, filters, the table, charts, CSV, auto-refresh.
+"""Leaderboard (`?competition=SLUG`): KPIs, filters, the table, charts, grades (with baselines), CSV, auto-refresh.
 
 Filtering, paging and binning run in DuckDB; the page only ever holds one page of rows and 40 bins. All
 reads of a run share one connection, opened only when a cached result is missing.
@@ -8,7 +8,8 @@ import math
 
 import streamlit as st
 
-from mlbattle import charts, db, movement, reads, reveal, web
+from mlbattle import charts, db, grades, movement, reads, reveal, web
+from mlbattle.web import grades_view
 
 PAGE_SIZES = (50, 100, 250, 500)
 cfg = web.page("Leaderboard")
@@ -153,8 +154,10 @@ with web.source(cfg) as data:
 
     # ------------------------------------------------------------ charts
     # Only the open tab runs (on_change="rerun"): a chart costs more to build than the rest of the page.
-    distribution, progress, *public_vs_private = st.tabs(
-        ["Score distribution", "Participants over time", *web.shakeup.tab_names(revealed)], key="charts",
+    graded = data.read(version, grades.grades, slug)
+    distribution, progress, *extra = st.tabs(
+        ["Score distribution", "Participants over time", *web.shakeup.tab_names(revealed),
+         *(["Grades"] if graded.baselines else [])], key="charts",
         on_change="rerun")
     marks = data.read(version, reads.leaderboard_page, slug, reads.LeaderboardFilter(), charts.MAX_MARKERS, 0).rows
     if distribution.open:
@@ -178,6 +181,13 @@ with web.source(cfg) as data:
                                 key="progress")
             else:
                 st.caption("Choose participants to chart their score and rank at each sync.")
+    public_vs_private = extra[:len(web.shakeup.tab_names(revealed))]
+    grading = extra[len(public_vs_private):]
     if public_vs_private and public_vs_private[0].open:
         with public_vs_private[0]:
             web.shakeup.chart_tab(data, version, slug, revealed)
+    if grading and grading[0].open:
+        with grading[0]:
+            public = data.read(version, grades.public_grades, slug)
+            shared = data.read(version, grades.shared_submissions, slug) if web.is_admin(cfg) else None
+            grades_view.show(graded, score_format, public, shared)

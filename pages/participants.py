@@ -1,10 +1,12 @@
-"""Participants: register with a Kaggle username; "my results" across every competition (`?user=NAME`)."""
+"""Participants: register with a Kaggle username; "my results" across every competition and "my season"
+(`?user=NAME`)."""
 
 import math
 
 import streamlit as st
 
 from mlbattle import charts, medals, movement, reads, registration, registry, reveal, web
+from mlbattle.web import season_view
 
 cfg = web.page("Participants")
 st.title("🙋 Participants")
@@ -90,3 +92,4 @@ with mine:
                             participant=person["display_name"])
                         st.plotly_chart(web.figure(charts.progress, own, direction=row.direction,
                                                    metric=row.metric), key=f"progress-{row.competition}")
+            season_view.show_my_season(cfg, person["kaggle_username"])

@@ -254,6 +254,35 @@ def look_at_the_big_screen(page: Page, url: str, event, competition) -> None:
     page.set_viewport_size(VIEWPORT)
 
 
+def test_demo_visitor_sees_the_season_table_and_a_competitions_grades(page, demo_app):
+    graded = next(iter(demo.DEMO_BASELINES))
+    title = next(c.title for c in demo.load_config().competitions if c.slug == graded)
+    with explained(demo_app):
+        page.goto(demo_app.url)
+        expect(main(page).get_by_text("Demo mode")).to_be_visible(timeout=FIRST_LOAD_MS)
+        nav(page, "Season")
+        expect(page).to_have_url(re.compile(r"/season$"))
+        expect(main(page).get_by_role("heading", name="Season")).to_be_visible()
+        expect(metric(page, "Competitions with a board")).to_have_text("3", timeout=FIRST_LOAD_MS)
+        table = main(page).locator('[data-testid="stDataFrame"]').first
+        expect(grid_rows(table).first).to_be_attached()
+        assert cells(grid_rows(table).first)[0] == "1"
+        expect(main(page).get_by_text("Plackett–Luce", exact=False)).to_be_visible()
+        chart = main(page).locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first
+        expect(chart.locator(".scatterlayer .trace").first).to_be_attached()
+        full_page_screenshot(page, "season.png")
+
+        nav(page, "Leaderboard")
+        main(page).get_by_role("button", name=f"{title} ({graded})").click()
+        expect(main(page).get_by_role("heading", name=title)).to_be_visible()
+        page.get_by_role("tab", name="Grades").click()
+        expect(main(page).get_by_text("strictly higher", exact=False)).to_be_visible()
+        expect(main(page).get_by_role("button", name=re.compile(r"Download the \w+ board's grades"))).to_be_visible()
+        grades_table = main(page).locator('[data-testid="stTabs"] [data-testid="stDataFrame"]').nth(1)
+        expect(grid_rows(grades_table).first).to_be_attached()
+        full_page_screenshot(page, "grades.png")
+
+
 # ---------------------------------------------------------------- organiser with the stand-in Kaggle
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mlbattle import db, demo, queries, reads, registry, standings, sync
+from mlbattle import db, demo, grades, queries, reads, registry, season, standings, sync
 from mlbattle import settings as settings_module
 from mlbattle.leaderboard_file import CURRENT_HEADER, OLDER_HEADER
 from tools import demo_samples
@@ -210,6 +210,25 @@ def test_second_call_changes_nothing(filled):
     assert demo.ensure_demo(settings) is False
     assert counts(settings) == before
 
+
+
+def test_the_demo_has_a_season_table_of_its_three_competitions(filled):
+    settings, _ = filled
+    with db.connect(settings) as con:
+        table = season.season(con, "neural-night-2026")
+    assert [c.slug for c in table.competitions] == [comp.slug for comp in sorted(
+        CONFIG.competitions, key=lambda comp: comp.deadline_days)]
+    assert len(table.standings) == len(CONFIG.participants) - 2  # two registered people never submitted
+    assert all(s.competitions >= 1 and s.kaggle_points > 0 for s in table.standings)
+
+
+def test_the_demo_grades_the_galaxy_competition_by_benchmarks_and_thresholds(filled):
+    settings, _ = filled
+    with db.connect(settings) as con:
+        graded = grades.grades(con, GALAXY)
+    assert [(b.source, b.score) for b in graded.baselines] == [
+        ("benchmark", 0.8866), ("benchmark", 0.8737), ("organiser", 0.9), ("organiser", 0.95)]
+    assert len({g.beaten for g in graded.grades}) >= 3  # the class spreads over several grades
 
 # ---------------------------------------------------------------- when the demo stays out
 

@@ -354,7 +354,7 @@ def test_my_results_across_competitions(data) -> None:
     assert not at.exception
     results = at.dataframe[0].value
     assert sorted(results["competition"]) == ["comp-high", "comp-low"]
-    assert len(at.get("plotly_chart")) == 2
+    assert len(at.get("plotly_chart")) == 3  # one per competition, and "My season"'s ratings
     at = app("pages/participants.py", user="frank")
     assert "not on any competition" in shown(at)
     at = app("pages/participants.py", user="nobody")

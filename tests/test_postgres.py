@@ -52,6 +52,19 @@ def test_the_whole_cli_flow_keeps_its_data_in_postgres(pg_env, pg_url):
         assert con.execute("SELECT count(*) FROM kaggle_rows").fetchone()[0] == 4
 
 
+def test_the_season_table_and_grades_work_on_postgres(pg_env):
+    ok(pg_env, "participants", "add", "ann", "--name", "Ann")
+    ok(pg_env, "participants", "add", "cy")
+    ok(pg_env, "competitions", "add", SLUG)
+    ok(pg_env, "competitions", "set", SLUG, "--baselines", "0.75, 0.81")
+    grades_csv = list(csv.reader(io.StringIO(ok(pg_env, "grades", SLUG, "--csv").stdout)))
+    assert grades_csv[1:] == [["Ann", "ann", "0.82", "3", "3", "", ""],
+                              ["cy", "cy", "0.8", "2", "3", "threshold 0.81", "0.81"]]
+    ratings = list(csv.DictReader(io.StringIO(ok(pg_env, "ratings", "--csv").stdout)))
+    assert [(r["place"], r["kaggle_username"], r["competitions"]) for r in ratings] == [("1", "ann", "1"),
+                                                                                        ("2", "cy", "1")]
+
+
 def test_a_restart_that_loses_the_local_disk_keeps_the_data(pg_env, tmp_path):
     ok(pg_env, "participants", "add", "ann")
     ok(pg_env, "competitions", "add", SLUG)

@@ -1,7 +1,8 @@
 """Every SQL statement of the app, parameterised with `?`, in this one folder, one module per reader:
 `schema` (version and migrations), `loading` (a download into the tables, and matching), `admin` (organisers'
 writes, runs, backup, setup), `boards` (what pages and the CLI read), `movement` (previous ranks, medal zones,
-the alerts' reads). Callers use `queries.NAME`.
+the alerts' reads), `registration`, `reveal` (the kept public board, the shake-up), `held` (downloads held
+back), `season` (the season table and grades). Callers use `queries.NAME`.
 
 Nothing here is ever formatted with text that came from a person or a file. The one statement that is
 shaped at run time, the CSV reader's column list, is built from column *counts and positions* only
@@ -16,3 +17,4 @@ from .movement import *  # noqa: F401,F403
 from .registration import *  # noqa: F401,F403
 from .reveal import *  # noqa: F401,F403
 from .schema import *  # noqa: F401,F403
+from .season import *  # noqa: F401,F403

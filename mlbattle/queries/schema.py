@@ -166,4 +166,11 @@ MIGRATIONS: list[list[str]] = [
             rows INTEGER,
             zip BLOB NOT NULL)""",
     ],
+    # Grades: an organiser's score thresholds per competition, graded beside the board's benchmarks (rank-0
+    # rows), on the competition's row so a backup carries them and removing the competition removes them. Kept
+    # as the text an organiser types ("0.75, 0.8", each number's shortest exact form): PostgreSQL has no
+    # DOUBLE[] type, and the text reads back as the same numbers on both stores.
+    [
+        "ALTER TABLE competitions ADD COLUMN baselines VARCHAR",
+    ],
 ]

@@ -20,6 +20,7 @@ PAGES = {
     "home": ("pages/home.py", ""),
     "leaderboard": ("pages/leaderboard.py", "leaderboard"),
     "event": ("pages/event.py", "event"),
+    "season": ("pages/season.py", "season"),
     "participants": ("pages/participants.py", "participants"),
     "admin": ("pages/admin.py", "admin"),
     "screen": ("pages/screen.py", "screen"),
