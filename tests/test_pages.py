@@ -575,9 +575,10 @@ def test_age_and_score_format() -> None:
 
 def test_a_database_held_by_another_process_shows_the_last_data_seen(data) -> None:
     at = app("pages/leaderboard.py", competition="comp-high")
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('held', flush=True);"
-         " time.sleep(60)", data.db], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(  # writes, as a sync does, so the file no longer answers for the versions seen
+        [sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]);"
+         " con.execute('CREATE TABLE held_here (x INTEGER)'); print('held', flush=True); time.sleep(60)", data.db],
+        stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
         time.sleep(web.PROBE_FRESH_SECONDS)  # the versions this process probed a moment ago are now stale
@@ -594,7 +595,7 @@ def test_a_database_held_by_another_process_shows_the_last_data_seen(data) -> No
 
 
 def test_version_probes_are_shared_for_a_moment_so_viewers_leave_the_file_free(data, monkeypatch) -> None:
-    monkeypatch.setattr(web, "PROBE_FRESH_SECONDS", 30.0)  # "a moment", stretched past a slow machine's hiccup
+    monkeypatch.setattr(web.data, "PROBE_FRESH_SECONDS", 30.0)  # "a moment", stretched past a slow machine's hiccup
     app("pages/leaderboard.py", competition="comp-high")
     with db.connect(data) as con:
         registry.add_participant(con, "late-arrival")
