@@ -418,7 +418,9 @@ async def run_page(ws: Any, query: str, title: str, timeout: float = RUN_TIMEOUT
 def connect(url: str) -> Any:
     from websockets.asyncio.client import connect as ws_connect
 
-    return ws_connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=30, close_timeout=5)
+    # No keepalive pings: a browser sends none, and under load a late pong closed sessions a browser keeps.
+    return ws_connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=30, close_timeout=5,
+                      ping_interval=None)
 
 
 @dataclass
@@ -801,6 +803,7 @@ class ScriptTime:
     server_refresh: float | None = None  # the timer's fragment on an unchanged board
     apptest_cold: float | None = None
     apptest_warm: float | None = None
+    tick_script: float | None = None  # the timer's own work on a tick, in process (no Streamlit run around it)
 
 
 def server_script_times(server: AppServer, fixture: Fixture, repeats: int) -> list[ScriptTime]:
@@ -886,7 +889,29 @@ def apptest_times(slugs: Sequence[str], repeats: int) -> dict[str, Any]:
             cold.append(timed(page(slug)))
         warm = [timed(page(slug)) for _ in range(repeats)]
         found["pages"][slug] = [statistics.median(cold), statistics.median(warm)]
+    found["ticks"] = {slug: tick_script_time(slug, repeats) for slug in slugs}
     return found
+
+
+def tick_script_time(slug: str, repeats: int) -> float:
+    """What the leaderboard's timer runs on a tick (`web.changed`: the view-refresh check and the version
+    probe), timed in this process on an unchanged board, `PROBE_GAP` apart so the shared probe has expired
+    and each tick asks the file: the script's own part of a refresh, without Streamlit's run around it."""
+    from mlbattle import db, reads, web
+    from mlbattle import settings as settings_module
+
+    cfg = settings_module.load()
+    with db.connect(cfg) as con:
+        seen = web.Watch(reads.competition_version, (slug,), reads.competition_version(con, slug),
+                         (reads.competition(con, slug),))
+    times = []
+    for _ in range(repeats):
+        time.sleep(PROBE_GAP)
+        began = time.perf_counter()
+        if web.changed(cfg, seen):
+            raise RuntimeError(f"the board {slug} changed while its refresh was timed")
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
 
 
 def apptest_in_child(fixture: Fixture, repeats: int) -> dict[str, Any]:
@@ -1016,20 +1041,22 @@ def script_table(times: Sequence[ScriptTime], floor: float | None, repeats: int,
     def cell(value: float | None) -> str:
         return "-" if value is None else _ms(value)
 
-    lines = ["| Teams | Server, cold | Server, warm | Server, refresh of an unchanged board | AppTest, cold | "
-             "AppTest, warm | Target (server) |",
-             "|---:|---:|---:|---:|---:|---:|---|"]
+    lines = ["| Teams | Server, cold | Server, warm | Server, refresh of an unchanged board | Refresh, script only | "
+             "AppTest, cold | AppTest, warm | Target (server) |",
+             "|---:|---:|---:|---:|---:|---:|---:|---|"]
     if server_floor is not None:
-        lines.append(f"| empty page (the floor) | - | {_ms(server_floor)} | - | - | - | - |")
+        lines.append(f"| empty page (the floor) | - | {_ms(server_floor)} | - | - | - | - | - |")
     for t in times:
+        refresh = "-" if t.tick_script is None else f"{t.tick_script * 1000:.1f} ms"
         lines.append(f"| {t.teams:,} | {_ms(t.server_cold)} | {_ms(t.server_warm)} | {cell(t.server_refresh)} | "
-                     f"{cell(t.apptest_cold)} | {cell(t.apptest_warm)} | {target(t)} |")
+                     f"{refresh} | {cell(t.apptest_cold)} | {cell(t.apptest_warm)} | {target(t)} |")
     note = (f"Medians of {repeats}. Server = one session of the running app: BackMsg `rerun_script` to "
             "`script_finished` (cold = after Streamlit's `clear_cache` message, i.e. st.cache_data and "
             "st.cache_resource cleared). AppTest = `AppTest.from_file(pages/leaderboard.py)` with "
             "`?competition=`, `.run()` wall time (cold = `st.cache_data.clear(); st.cache_resource.clear()` first). "
             "Refresh = the page's timer fragment (BackMsg `rerun_script` with its `fragment_id`) on an unchanged "
-            f"board, {PROBE_GAP:g} s apart so each one probes the database file. Empty page = a script "
+            f"board, {PROBE_GAP:g} s apart (past the probe shared by sessions); script only = what that tick's "
+            "fragment runs (`web.changed`), timed in the AppTest process. Empty page = a script "
             "that draws nothing, on a server of its own")
     if floor is not None:
         note += f"; AppTest's own floor, an empty page, is {_ms(floor)} of each AppTest figure"
@@ -1091,6 +1118,7 @@ def run(plan: Plan, think: float = 0.0) -> tuple[str, LoadResult, MemoryResult |
             floor = found["floor"]
             for t in times:
                 t.apptest_cold, t.apptest_warm = found["pages"][fixture.sizes[t.teams].slug]
+                t.tick_script = found["ticks"][fixture.sizes[t.teams].slug]
         return report(plan, load, times, floor, memory, load_before, think, server_floor), load, memory
     finally:
         shutil.rmtree(folder, ignore_errors=True)
