@@ -213,6 +213,8 @@ def rating_history(steps: pd.DataFrame, *, top: int = 10) -> go.Figure:
 MEDAL_COLOURS = {"gold": "#f2c94c", "silver": "#bdbdbd", "bronze": "#cd7f32"}
 LOG_AXES_FROM = 200  # teams: past this a linear axis squeezes the top of the board (where medals are) into a corner
 NAMED_FIELD_MAX = 5_000  # field points with a team name on hover; beyond, ranks only (a lighter figure)
+FIELD_POINTS_MAX = 20_000  # past this the field is thinned evenly along the private board (participants all kept):
+# 100,000 points made a 2 MB figure for a cloud whose shape 20,000 show as well
 
 
 def shakeup(field: pd.DataFrame, zones: Sequence[int]) -> go.Figure:
@@ -227,11 +229,12 @@ def shakeup(field: pd.DataFrame, zones: Sequence[int]) -> go.Figure:
     figure = go.Figure()
     start, end = (0.8, top * 1.25) if log else (0.5, top + 0.5)  # a log axis cannot reach 0
     _medal_bands(figure, zones, start, end)
-    named = len(field) <= NAMED_FIELD_MAX
+    cloud = _thinned(field)
+    named = len(cloud) <= NAMED_FIELD_MAX
     figure.add_trace(go.Scattergl(
-        x=field["public_rank"], y=field["private_rank"], mode="markers", name="all Kaggle teams",
+        x=cloud["public_rank"], y=cloud["private_rank"], mode="markers", name="all Kaggle teams",
         marker={"color": FIELD_COLOUR, "size": 5, "opacity": 0.45},
-        text=[plain(name) for name in field["team_name"]] if named else None,
+        text=[plain(name) for name in cloud["team_name"]] if named else None,
         hovertemplate=("%{text}<br>" if named else "") + "public %{x} → private %{y}<extra></extra>",
     ))
     people = field.dropna(subset=["participants"])
@@ -254,6 +257,12 @@ def shakeup(field: pd.DataFrame, zones: Sequence[int]) -> go.Figure:
     figure.update_layout(height=560, margin={"t": 30, "b": 10, "l": 10, "r": 10},
                          legend={"orientation": "h", "y": -0.15})
     return figure
+
+
+def _thinned(field: pd.DataFrame) -> pd.DataFrame:
+    """Every k-th team of the field (in private rank order) once it passes FIELD_POINTS_MAX."""
+    step = -(-len(field) // FIELD_POINTS_MAX)
+    return field if step <= 1 else field.sort_values("private_rank", kind="stable").iloc[::step]
 
 
 def _medal_bands(figure: go.Figure, zones: Sequence[int], start: float, end: float) -> None:

@@ -576,9 +576,10 @@ def test_age_and_score_format() -> None:
 
 def test_a_database_held_by_another_process_shows_the_last_data_seen(data) -> None:
     at = app("pages/leaderboard.py", competition="comp-high")
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('held', flush=True);"
-         " time.sleep(60)", data.db], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(  # writes, as a sync does, so the file no longer answers for the versions seen
+        [sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]);"
+         " con.execute('CREATE TABLE held_here (x INTEGER)'); print('held', flush=True); time.sleep(60)", data.db],
+        stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
         time.sleep(web.PROBE_FRESH_SECONDS)  # the versions this process probed a moment ago are now stale

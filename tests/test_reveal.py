@@ -272,6 +272,21 @@ def test_the_chart_uses_log_axes_for_a_large_field_and_escapes_names():
     assert "No team" in charts.shakeup(points.head(0), (0, 0, 0)).layout.annotations[0].text
 
 
+def test_a_huge_field_is_thinned_on_the_chart_but_every_participant_stays():
+    import pandas as pd
+
+    from mlbattle import charts
+
+    ranks = list(range(1, 100_001))
+    points = pd.DataFrame({"public_rank": ranks, "private_rank": ranks, "team_name": ["t"] * 100_000,
+                           "participants": [None] * 99_990 + [f"p{i}" for i in range(10)]})
+    figure = charts.shakeup(points, (210, 5000, 10000))
+    cloud = next(trace for trace in figure.data if trace.name == "all Kaggle teams")
+    people = next(trace for trace in figure.data if trace.name == "participants")
+    assert len(cloud.x) == charts.FIELD_POINTS_MAX and cloud.text is None  # every 5th team, ranks only on hover
+    assert len(people.x) == 10 and max(people.y) == 100_000
+
+
 # ---------------------------------------------------------------- public_rank on the leaderboard
 
 

@@ -183,3 +183,22 @@ def test_a_refresh_starts_the_view_refresh_of_a_stale_board(night, monkeypatch) 
     seen = web.Watch(reads.competition_version, ("alpha",), version, (record,), refreshing=False)
 
     assert web.changed(night, seen) is False and requested == ["alpha"]
+
+
+def test_a_probe_of_an_unchanged_file_leaves_it_closed_and_a_write_is_seen_at_once(night, monkeypatch) -> None:
+    """The version probe a tick asks: while neither the file nor its log changed, the version read last
+    answers without opening the file; any committed write changes them, and the next probe reads."""
+    from mlbattle import reads
+    from mlbattle.web import data
+
+    opened: list[int] = []
+    connection = data.Source.connection
+    monkeypatch.setattr(data.Source, "connection", lambda self: opened.append(1) or connection(self))
+    monkeypatch.setattr(data, "PROBE_FRESH_SECONDS", 0.0)  # no sharing window: only the file's state decides
+
+    first = data.probe(night, reads.competition_version, "alpha")
+    assert [data.probe(night, reads.competition_version, "alpha") for _ in range(3)] == [first] * 3
+    assert len(opened) == 1
+    with db.connect(night) as con:
+        registry.add_participant(con, "latecomer", "Late Comer")
+    assert data.probe(night, reads.competition_version, "alpha") != first and len(opened) == 2

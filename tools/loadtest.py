@@ -61,6 +61,7 @@ TARGET_SCRIPT_SECONDS = {10_000: 0.300, 100_000: 1.5}
 SETUP_TRIGGER = "loadtest-setup"
 SYNC_TRIGGER = "loadtest"
 BUSY_TEXT = "database is busy"
+SETTLE_SECONDS = 10.0  # after the last viewer's arrival (within `think`), the queue of first views has drained
 PROBE_GAP = 1.1  # longer than mlbattle.web.data.PROBE_FRESH_SECONDS, the life of a version probe shared by sessions
 _STRIPPED_ENV = ("KAGGLE_USERNAME", "KAGGLE_KEY", "KAGGLE_API_TOKEN", "KAGGLE_CONFIG_DIR", "MLBATTLE_KAGGLE_ENDPOINT",
                  "MLBATTLE_ADMIN_PASSWORD", "MLBATTLE_AUTO_SYNC", "MLBATTLE_SYNC_INTERVAL", "MLBATTLE_DB")
@@ -82,7 +83,7 @@ class Plan:
     screens: int = 0  # sessions with the big screen open (cycling the event) during the load run
     every: int = 20  # the big screen's seconds per slide
     full_reruns: bool = False  # refresh by rerunning the whole page, as the timer did before it was a fragment
-    refreshes: int = 2  # refresh turns before each new query in a viewer's cycle
+    refreshes: int = 1  # refresh turns before each new query in a viewer's cycle
 
 
 QUICK = Plan(viewers=10, seconds=15.0, competitions=3, sessions=5, script_sizes=(2_000, 10_000), repeats=3)
@@ -337,6 +338,7 @@ class PageRun:
     redrawn: bool = False  # the run ended early for a rerun of the whole page (a tick that found new data)
     elements: int = 0  # elements the run sent (an unchanged tick sends none)
     query: str = ""  # the query string the run was asked for
+    sent: float = 0.0  # time.monotonic() when it was asked for
     fragment_id: str = ""  # the page's timer, as its auto_rerun message announced it
     page_script_hash: str = ""  # the page that ran, as new_session named it (a tick names it as the browser does)
     interval: float = 0.0  # seconds between the timer's ticks
@@ -410,7 +412,7 @@ def read_message(data: bytes, title: str, run: PageRun) -> bool:
 
 async def run_page(ws: Any, query: str, title: str, timeout: float = RUN_TIMEOUT, clear_cache: bool = False,
                    page: str = PAGE, fragment_id: str = "", page_script_hash: str = "") -> PageRun:
-    run = PageRun(tick=bool(fragment_id), query=query, page_script_hash=page_script_hash)
+    run = PageRun(tick=bool(fragment_id), query=query, page_script_hash=page_script_hash, sent=time.monotonic())
     began = time.perf_counter()
     for message in rerun_request(query, page, clear_cache, fragment_id, page_script_hash):
         await ws.send(message)
@@ -425,7 +427,9 @@ def connect(url: str) -> Any:
     from websockets.asyncio.client import connect as ws_connect
     from websockets.typing import Subprotocol
 
-    return ws_connect(url, subprotocols=[Subprotocol("streamlit")], max_size=None, open_timeout=30, close_timeout=5)
+    # No keepalive pings: a browser sends none, and under load a late pong closed sessions a browser keeps.
+    return ws_connect(url, subprotocols=[Subprotocol("streamlit")], max_size=None, open_timeout=30, close_timeout=5,
+                      ping_interval=None)
 
 
 @dataclass
@@ -437,9 +441,9 @@ class ViewerLog:
 REFRESH = ""  # a turn of the cycle that is the page's own timer, not a new query
 
 
-def viewer_queries(slug: str, viewer: int, refreshes: int = 2) -> list[str]:
+def viewer_queries(slug: str, viewer: int, refreshes: int = 1) -> list[str]:
     """The reruns a viewer cycles through: `refreshes` auto-refreshes, all Kaggle teams, as many refreshes, a
-    search for a participant (with 2, the cycle the load test always had: half the runs are new queries)."""
+    search for a participant (with 1, the share the load test always had: half the runs are new queries)."""
     base = f"competition={slug}"
     return ([REFRESH] * refreshes + [f"{base}&view=all"] + [REFRESH] * refreshes
             + [f"{base}&q=viewer_{viewer % PARTICIPANTS:04d}"])
@@ -459,7 +463,7 @@ async def take_turn(ws: Any, want: str, shown: PageRun | None, base: str, title:
 
 
 async def viewer(url: str, board: Board, number: int, deadline: float, think: float = 0.0,
-                 full_reruns: bool = False, refreshes: int = 2) -> ViewerLog:
+                 full_reruns: bool = False, refreshes: int = 1) -> ViewerLog:
     """One browser tab on the leaderboard, rerunning it until the deadline; reconnects after a failure.
 
     With `think`, the tab arrives at a random moment within the first `think` seconds and waits 0.5 to 1.5
@@ -514,7 +518,7 @@ async def screen(url: str, query: str, number: int, deadline: float) -> ViewerLo
 
 async def many_viewers(url: str, board: Board, count: int, seconds: float, think: float = 0.0,
                        screens: int = 0, every: int = 20, full_reruns: bool = False,
-                       refreshes: int = 2) -> list[ViewerLog]:
+                       refreshes: int = 1) -> list[ViewerLog]:
     """The viewers on the leaderboard, and `screens` big screens cycling the event beside them."""
     deadline = time.monotonic() + seconds
     return list(await asyncio.gather(
@@ -701,6 +705,7 @@ class LoadResult:
     rows: list[RowsCheck]
     server_errors: list[str]
     caches: dict[str, float]
+    settled: list[float] = field(default_factory=list)  # runs asked for once every viewer had arrived and settled
     ticks: list[float] = field(default_factory=list)  # the timer's reruns that found nothing new
     redraws: list[float] = field(default_factory=list)  # the timer's reruns that found new data: the whole page
     full: list[float] = field(default_factory=list)  # whole-page runs asked for (a new query, or full reruns)
@@ -758,6 +763,7 @@ def load_run(server: AppServer, fixture: Fixture, plan: Plan, think: float = 0.0
         latencies=[run.seconds for run in done], exceptions=[e for run in runs + screen_runs for e in run.exceptions],
         error_alerts=[e for run in runs for e in run.error_alerts], busy_runs=sum(run.busy for run in runs),
         ws_failures=[f for found in logs for f in found.failures],
+        settled=[run.seconds for run in done if run.sent >= began + think + SETTLE_SECONDS],
         ticks=[run.seconds for run in done if run.tick and not run.redrawn],
         redraws=[run.seconds for run in done if run.redrawn], full=[run.seconds for run in done if not run.tick],
         screens=len(screens), screen_runs=len(screen_runs), screen_drew=sum(run.drew or run.busy for run in screen_runs),
@@ -809,6 +815,7 @@ class ScriptTime:
     server_refresh: float | None = None  # the timer's fragment on an unchanged board
     apptest_cold: float | None = None
     apptest_warm: float | None = None
+    tick_script: float | None = None  # the timer's own work on a tick, in process (no Streamlit run around it)
 
 
 def server_script_times(server: AppServer, fixture: Fixture, repeats: int) -> list[ScriptTime]:
@@ -894,7 +901,29 @@ def apptest_times(slugs: Sequence[str], repeats: int) -> dict[str, Any]:
             cold.append(timed(page(slug)))
         warm = [timed(page(slug)) for _ in range(repeats)]
         found["pages"][slug] = [statistics.median(cold), statistics.median(warm)]
+    found["ticks"] = {slug: tick_script_time(slug, repeats) for slug in slugs}
     return found
+
+
+def tick_script_time(slug: str, repeats: int) -> float:
+    """What the leaderboard's timer runs on a tick (`web.changed`: the view-refresh check and the version
+    probe), timed in this process on an unchanged board, `PROBE_GAP` apart so the shared probe has expired
+    and each tick asks the file: the script's own part of a refresh, without Streamlit's run around it."""
+    from mlbattle import db, reads, web
+    from mlbattle import settings as settings_module
+
+    cfg = settings_module.load()
+    with db.connect(cfg) as con:
+        seen = web.Watch(reads.competition_version, (slug,), reads.competition_version(con, slug),
+                         (reads.competition(con, slug),))
+    times = []
+    for _ in range(repeats):
+        time.sleep(PROBE_GAP)
+        began = time.perf_counter()
+        if web.changed(cfg, seen):
+            raise RuntimeError(f"the board {slug} changed while its refresh was timed")
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
 
 
 def apptest_in_child(fixture: Fixture, repeats: int) -> dict[str, Any]:
@@ -956,6 +985,8 @@ def load_table(r: LoadResult) -> str:
         f"| Throughput | {r.throughput:.1f} page runs/s |",
         f"| Latency per run (send to script_finished) | p50 {_ms(p50)}, p95 {_ms(p95)}, "
         f"max {_ms(max(r.latencies, default=0))} |",
+        f"| ... once all viewers had arrived (runs asked for after {SETTLE_SECONDS:g} s more) | {len(r.settled):,}: "
+        f"{_spread(r.settled)} |",
         f"| ... whole-page runs (a new query) | {len(r.full):,}: {_spread(r.full)} |",
         f"| ... refreshes that found the board unchanged (the timer's fragment only) | {len(r.ticks):,}: "
         f"{_spread(r.ticks)} |",
@@ -1024,20 +1055,22 @@ def script_table(times: Sequence[ScriptTime], floor: float | None, repeats: int,
     def cell(value: float | None) -> str:
         return "-" if value is None else _ms(value)
 
-    lines = ["| Teams | Server, cold | Server, warm | Server, refresh of an unchanged board | AppTest, cold | "
-             "AppTest, warm | Target (server) |",
-             "|---:|---:|---:|---:|---:|---:|---|"]
+    lines = ["| Teams | Server, cold | Server, warm | Server, refresh of an unchanged board | Refresh, script only | "
+             "AppTest, cold | AppTest, warm | Target (server) |",
+             "|---:|---:|---:|---:|---:|---:|---:|---|"]
     if server_floor is not None:
-        lines.append(f"| empty page (the floor) | - | {_ms(server_floor)} | - | - | - | - |")
+        lines.append(f"| empty page (the floor) | - | {_ms(server_floor)} | - | - | - | - | - |")
     for t in times:
+        refresh = "-" if t.tick_script is None else f"{t.tick_script * 1000:.1f} ms"
         lines.append(f"| {t.teams:,} | {_ms(t.server_cold)} | {_ms(t.server_warm)} | {cell(t.server_refresh)} | "
-                     f"{cell(t.apptest_cold)} | {cell(t.apptest_warm)} | {target(t)} |")
+                     f"{refresh} | {cell(t.apptest_cold)} | {cell(t.apptest_warm)} | {target(t)} |")
     note = (f"Medians of {repeats}. Server = one session of the running app: BackMsg `rerun_script` to "
             "`script_finished` (cold = after Streamlit's `clear_cache` message, i.e. st.cache_data and "
             "st.cache_resource cleared). AppTest = `AppTest.from_file(pages/leaderboard.py)` with "
             "`?competition=`, `.run()` wall time (cold = `st.cache_data.clear(); st.cache_resource.clear()` first). "
             "Refresh = the page's timer fragment (BackMsg `rerun_script` with its `fragment_id`) on an unchanged "
-            f"board, {PROBE_GAP:g} s apart so each one probes the database file. Empty page = a script "
+            f"board, {PROBE_GAP:g} s apart (past the probe shared by sessions); script only = what that tick's "
+            "fragment runs (`web.changed`), timed in the AppTest process. Empty page = a script "
             "that draws nothing, on a server of its own")
     if floor is not None:
         note += f"; AppTest's own floor, an empty page, is {_ms(floor)} of each AppTest figure"
@@ -1099,6 +1132,7 @@ def run(plan: Plan, think: float = 0.0) -> tuple[str, LoadResult, MemoryResult |
             floor = found["floor"]
             for t in times:
                 t.apptest_cold, t.apptest_warm = found["pages"][fixture.sizes[t.teams].slug]
+                t.tick_script = found["ticks"][fixture.sizes[t.teams].slug]
         return report(plan, load, times, floor, memory, load_before, think, server_floor), load, memory
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -1129,7 +1163,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default 0)")
     parser.add_argument("--every", type=int, help=f"the big screen's seconds per slide (default {default.every})")
     parser.add_argument("--refreshes", type=int, help="refreshes before each new query (all teams, then a "
-                        "search) in a viewer's cycle (default 2: half the runs are new queries)")
+                        "search) in a viewer's cycle (default 1: half the runs are new queries, as the cycle always had)")
     parser.add_argument("--full-reruns", action="store_true", help="refresh by rerunning the whole page, as "
                         "the timer did before it reran only a fragment (the before figure)")
     parser.add_argument("--no-apptest", action="store_true", help="skip the AppTest timings")

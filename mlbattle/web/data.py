@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,6 +33,7 @@ CACHE_TTL_SECONDS = 120
 CACHE_MAX_ENTRIES = 500
 PAGE_BUSY_SECONDS = 2.0
 PROBE_FRESH_SECONDS = 1.0
+PROBE_RECHECK_SECONDS = 15.0
 LAST_SEEN_MAX = 1_000
 
 
@@ -42,6 +44,13 @@ class Source:
     version probes close their connection at once and are shared by all sessions for `PROBE_FRESH_SECONDS`:
     a crowd of viewers opens the file about once a second, not once a view. Only a run with cache misses
     (new data, new filters) keeps one connection for its reads, closed at the end of `web.source`.
+
+    Between those moments a probe costs two `stat` calls: when neither the database file nor its write-ahead
+    log changed since a probe read the version (every committed write changes one of them; reading does
+    not), the version it read still holds, and the file is not even opened. That is what a page's timer
+    asks on every tick, so a room on an unchanged board touches the file once in `PROBE_RECHECK_SECONDS`
+    (read again that often all the same: a write of this process can land between a probe's `stat` and its
+    read, and not every page write says so through `forget_probes`).
 
     Another process (a cron `sync --all`) can hold the database file while it loads a download. A page
     waits at most `PAGE_BUSY_SECONDS` for it, then answers its probes with the versions it saw last, so
@@ -69,9 +78,12 @@ class Source:
     def probe(self, reader: Callable[..., Any], *args: Any) -> Any:
         """A cheap version probe that keys the cached reads; fresh to within `PROBE_FRESH_SECONDS`."""
         key = (self.cfg.db, reader.__qualname__, args)
+        signature = file_signature(self.cfg)  # before the read: a write after it shows in the next one
         with _last_seen_lock:
             seen_at, seen = _probed_at.get(key, 0.0), _last_seen.get(key)
-        if time.monotonic() - seen_at < PROBE_FRESH_SECONDS:
+            unchanged = signature is not None and key in _last_seen and _signatures.get(key) == signature
+        age = time.monotonic() - seen_at
+        if age < PROBE_FRESH_SECONDS or (unchanged and age < PROBE_RECHECK_SECONDS):
             return seen
         try:
             try:
@@ -88,8 +100,10 @@ class Source:
         with _last_seen_lock:
             _last_seen[key] = value
             _probed_at[key] = time.monotonic()
+            _signatures[key] = signature
             while len(_last_seen) > LAST_SEEN_MAX:
                 _probed_at.pop(next(iter(_last_seen)), None)
+                _signatures.pop(next(iter(_last_seen)), None)
                 _last_seen.pop(next(iter(_last_seen)))
         return value
 
@@ -101,13 +115,31 @@ class Source:
 
 _last_seen: dict[tuple, Any] = {}
 _probed_at: dict[tuple, float] = {}
+_signatures: dict[tuple, Any] = {}
 _last_seen_lock = threading.Lock()
+
+
+def file_signature(cfg: Settings) -> tuple | None:
+    """(mtime, size) of the database file and of its write-ahead log; None where the data is not a local
+    file (Postgres, MotherDuck), so every probe there reads."""
+    if not cfg.is_local_db:
+        return None
+    found: list[tuple[int, int] | None] = []
+    for path in (cfg.db, f"{cfg.db}.wal"):
+        try:
+            stat = os.stat(path)
+        except OSError:
+            found.append(None)
+        else:
+            found.append((stat.st_mtime_ns, stat.st_size))
+    return tuple(found)
 
 
 def forget_probes() -> None:
     """This process just wrote: the next probe reads the database, so its own change shows at once."""
     with _last_seen_lock:
         _probed_at.clear()
+        _signatures.clear()
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)

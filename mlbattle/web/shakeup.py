@@ -22,7 +22,7 @@ COLUMNS = {
     "public_rank": st.column_config.NumberColumn(
         "Public rank", format="%d", help="Kaggle rank on the last public board, before the private reveal"),
     "reveal_move": st.column_config.TextColumn(
-        "Public → private", width="small", help="places gained (↑) or lost (↓) at the private reveal"),
+        "Public → private", help="places gained (↑) or lost (↓) at the private reveal"),
 }
 
 
@@ -134,25 +134,26 @@ def screen_slide(cfg: Settings, record: Mapping[str, Any]) -> bool:
 
 
 def screen_html(shown: reveal.View) -> str:
-    """The slide's HTML: every stored name escaped by the screen's `plain`."""
-    from .screen import plain
+    """The slide's HTML: every stored name escaped by the screen's `plain`; no emoji in the words, which a
+    projector's fonts may lack (medals as the screen draws them elsewhere)."""
+    from .screen import NONE, plain
 
     head = ('<tr><th class="num">Private</th><th>Participant</th><th class="num">Public</th>'
-            '<th class="num">Move</th><th>Medal</th></tr>')
+            '<th class="num">Move</th><th class="medal">Medal</th></tr>')
     body = []
     for row in shown.on_private[:SCREEN_ROWS]:
         medal = medals.emoji(medals.medal(row["private_rank"], shown.state.teams))
         body.append(f'<tr><td class="num rank">{row["private_rank"]:,}</td><td class="name">'
                     f'{plain(row["participant"])}</td><td class="num">{_rank(row["public_rank"])}</td>'
-                    f'<td class="num">{_move_html(row["move"])}</td><td>{medal}</td></tr>')
+                    f'<td class="num">{_move_html(row["move"])}</td><td class="medal">{medal or NONE}</td></tr>')
     climber, faller = reveal.biggest(shown.moves)
     calls = [f'<div class="screen-foot" style="{CALLOUT}">{label}: <b>{plain(row["participant"])}</b> '
              f'{_move_html(row["move"])} '
              f'(#{row["public_rank"]:,} → #{row["private_rank"]:,})</div>'
-             for label, row in (("🚀 Biggest climb", climber), ("💥 Biggest fall", faller)) if row]
+             for label, row in (("Biggest climb", climber), ("Biggest fall", faller)) if row]
     figures = shown.figures
     shake = f" · field shake-up {_figure(figures.field)}" if figures else ""
-    return (f'<div class="screen-sub" style="{CALLOUT}">🔓 The private reveal: public → private{shake}</div>'
+    return (f'<div class="screen-sub" style="{CALLOUT}">The private reveal: public → private{shake}</div>'
             f'<table class="screen-board">{head}{"".join(body)}</table>{"".join(calls)}')
 
 
