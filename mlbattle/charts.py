@@ -112,8 +112,9 @@ def score_distribution(
 
 
 def _zone_lines(figure: go.Figure, zones: Sequence[tuple[str, int, float | None]]) -> None:
-    """The score each medal zone needs, beside the benchmarks: dotted, labelled at the bottom so the two kinds
-    of line never share a label's place. Zones that need the same score (small boards) share one line."""
+    """The score each medal zone needs, beside the benchmarks: dotted, labelled at the bottom (benchmarks are
+    labelled at the top) and one above the other, since the zones of a big board sit close together. Zones that
+    need the same score (small boards) share one line."""
     by_score: dict[float, list[str]] = {}
     for name, rank, score in zones:
         if score is not None and np.isfinite(score):
@@ -123,7 +124,7 @@ def _zone_lines(figure: go.Figure, zones: Sequence[tuple[str, int, float | None]
         figure.add_vline(
             x=score, line_dash="dot", line_width=2, line_color=colour,
             annotation_text=plain(", ".join(labels)), annotation_font_color=colour, annotation_font_size=11,
-            annotation_position="bottom left" if index % 2 == 0 else "bottom right",
+            annotation_position="bottom right", annotation_yshift=16 * index,  # close zones: labels stacked
         )
 
 

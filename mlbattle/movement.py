@@ -45,13 +45,17 @@ def board(con: duckdb.DuckDBPyConnection, slug: str) -> pd.DataFrame:
 
 
 def movers(frame: pd.DataFrame, count: int = 5) -> pd.DataFrame:
-    """The participants who moved most since the previous download, climbers before fallers at equal size;
-    one row per person (team-mates move together, each is named)."""
+    """The teams of participants who moved most since the previous download, climbers before fallers at
+    equal size; team-mates move together, so they share one row with their names joined."""
     moved = frame[frame["move"].notna() & frame["move"].ne(0)].copy()
+    if moved.empty:
+        return moved.reset_index(drop=True)
     moved["size"] = moved["move"].abs()
     moved = moved.sort_values(["size", "move", "kaggle_rank", "kaggle_username"],
                               ascending=[False, False, True, True], kind="stable")
-    return moved.drop(columns="size").head(count).reset_index(drop=True)
+    names = moved.groupby("kaggle_rank", sort=False)["participant"].agg(", ".join)
+    teams = moved.drop_duplicates("kaggle_rank").assign(participant=lambda f: f["kaggle_rank"].map(names))
+    return teams.drop(columns="size").head(count).reset_index(drop=True)
 
 
 @dataclass(frozen=True)

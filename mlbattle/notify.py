@@ -108,7 +108,12 @@ class Watch:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, settings: Settings, slug: str, changing: bool) -> None:
         self.slug = slug
-        self.before = board_state(con, slug) if settings.webhook_url and changing else None
+        self.before: BoardState | None = None
+        if settings.webhook_url and changing:
+            try:
+                self.before = board_state(con, slug)
+            except duckdb.Error as exc:  # an alert is never worth a sync
+                log.warning("alerts for %s skipped: %s", slug, exc)
 
     def messages(self, con: duckdb.DuckDBPyConnection, outcome: str) -> list[str]:
         if self.before is None or outcome not in queries.LOADED_OUTCOMES:

@@ -61,7 +61,7 @@ with web.source(cfg) as data:
         best.metric("Best participant", "–")
     leader.metric("Leader's score", "–" if kpis["leader_score"] is None else score_format % kpis["leader_score"])
     submissions.metric("Submissions", f"{int(kpis['submissions'] or 0):,}")
-    web.medal_kpi(in_medals, moves)
+    web.medal_kpi(in_medals, moves, zones)
     web.movers_strip(moves)
     if not record["teams"]:
         st.info("This leaderboard has not been downloaded yet." + (" It is being fetched now." if refreshing else ""))
@@ -111,7 +111,7 @@ with web.source(cfg) as data:
         "is_benchmark": st.column_config.CheckboxColumn("Benchmark"),
         **web.movers.COLUMNS,
     }
-    order = (["platform_rank", "movement", "participant", "kaggle_username", "team_name", "kaggle_rank", "medal_icon",
+    order = (["platform_rank", "participant", "kaggle_username", "team_name", "kaggle_rank", "movement", "medal_icon",
               "score", "submission_count", "last_submission"] if filters.view == "participants" else
              ["kaggle_rank", "medal_icon", "team_name", "participant", "movement", "score", "submission_count",
               "last_submission", "platform_rank", "is_benchmark"])

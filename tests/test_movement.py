@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from mlbattle import db, medals, movement, registry, sync
@@ -168,3 +169,48 @@ def test_the_movers_are_the_biggest_moves_climbers_first(settings, cup):
         top = movement.movers(movement.board(con, SLUG), count=3)
     assert list(top["kaggle_username"]) == ["dee", "ann", "cy"]
     assert list(top["movement"]) == ["▲3", "▼3", "▲1"]
+
+
+PEOPLE = ("ann", "ben", "cy", "dee")
+_examples = iter(range(10**6))
+
+
+@hypothesis_settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.permutations(range(6)).flatmap(
+    lambda order: st.sets(st.sampled_from(PEOPLE)).map(lambda present: (tuple(order), frozenset(present)))),
+    min_size=1, max_size=5))
+def test_previous_rank_is_the_rank_on_the_latest_earlier_download_that_had_them(settings, local_fetch, downloads):
+    """Any run of downloads (people present or not, in any order, some repeated unchanged): each participant
+    on the newest board has the rank of the newest earlier changed download that listed them."""
+    slug = f"prop-{next(_examples)}"
+    with db.connect(settings) as con:
+        registry.add_competition(con, registry.CompetitionFacts(slug, "Prop", metric="Accuracy"))
+        for username in PEOPLE:
+            if registry.username_key(username) not in {r[0] for r in con.execute(
+                    "SELECT username_key FROM participants").fetchall()}:
+                registry.add_participant(con, username)
+    clock, loaded = Clock(), []
+    for order, present in downloads:
+        # Six teams; a participant's team is at the place `order` gives it, others are strangers.
+        teams = [PEOPLE[i] if i < len(PEOPLE) and PEOPLE[i] in present else f"stranger{i}" for i in order]
+        ranks = {member: place for place, member in enumerate(teams, start=1)}
+        result = sync.sync(slug, settings, clock=clock, fetch=local_fetch({slug: zip_of(
+            slug, [(place, f"team {member}", 1.0 - place / 100, member) for member, place in ranks.items()])}))
+        if result.outcome != "unchanged":
+            loaded.append({p: r for p, r in ranks.items() if p in PEOPLE})
+    expected = {}
+    for person, rank in loaded[-1].items():
+        earlier = [board[person] for board in loaded[:-1] if person in board]
+        expected[person] = (rank, earlier[-1] if earlier else None)
+    with db.connect(settings) as con:
+        frame = movement.board(con, slug)
+    assert {row.kaggle_username: (row.kaggle_rank, None if pd.isna(row.previous_rank) else int(row.previous_rank))
+            for row in frame.itertuples()} == expected
+
+
+def test_team_mates_who_moved_together_share_one_movers_card(settings, cup):
+    cup(_rows((1, "A", "ann"), (2, "BC", "ben,cy"), (3, "D", "dee")))
+    cup(_rows((1, "BC", "ben,cy"), (2, "D", "dee"), (3, "A", "ann")))
+    with db.connect(settings) as con:
+        top = movement.movers(movement.board(con, SLUG))
+    assert list(zip(top["participant"], top["movement"])) == [("Ann", "▼2"), ("Ben, Cy", "▲1"), ("Dee", "▲1")]

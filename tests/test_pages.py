@@ -595,7 +595,8 @@ def test_a_database_held_by_another_process_shows_the_last_data_seen(data) -> No
 
 
 def test_version_probes_are_shared_for_a_moment_so_viewers_leave_the_file_free(data, monkeypatch) -> None:
-    monkeypatch.setattr(web.data, "PROBE_FRESH_SECONDS", 30.0)  # "a moment", stretched past a slow machine's hiccup
+    # "a moment", stretched past a slow machine's hiccup (the probe reads the name in web.data, not web's copy)
+    monkeypatch.setattr(web.data, "PROBE_FRESH_SECONDS", 30.0)
     app("pages/leaderboard.py", competition="comp-high")
     with db.connect(data) as con:
         registry.add_participant(con, "late-arrival")

@@ -47,7 +47,7 @@ def test_the_leaderboard_shows_moves_medals_movers_and_the_medal_count(moved):
     assert metrics["In the medals"].value == "3"
     assert "3 participants in the medals" in shown(at)
     assert [(m.label, m.value, m.delta) for m in at.metric if m.label.startswith(("Cy", "Ben", "Ann"))] == [
-        ("Cy 🥉", "Kaggle #7", "▲8"), ("Ben 🥇", "Kaggle #1", "▲5"), ("Ann Lee 🥇", "Kaggle #2", "▼1")]
+        ("Cy 🥉", "#7", "▲8"), ("Ben 🥇", "#1", "▲5"), ("Ann Lee 🥇", "#2", "▼1")]
 
 
 def test_the_medal_zone_filter_keeps_ranks_inside_bronze_and_no_benchmarks(moved):
@@ -81,3 +81,25 @@ def test_the_event_standings_show_each_participants_place_change(moved):
     assert not at.exception
     table = at.dataframe[0].value
     assert list(zip(table["kaggle_username"], table["movement"])) == [("ben", "▲1"), ("ann", "▼1"), ("cy", "–")]
+
+
+def test_the_pages_csv_download_carries_the_same_columns_as_the_cli(moved):
+    from mlbattle import export, reads
+
+    with db.connect(moved) as con:
+        text = reads.leaderboard_csv(con, SLUG, reads.LeaderboardFilter())
+    header, *rows = [line.split(",") for line in text.splitlines()]
+    assert tuple(header) == export.LEADERBOARD_COLUMNS
+    assert [(r[3], r[8], r[9], r[10]) for r in rows] == [
+        ("ben", "public", "gold", "6"), ("ann", "public", "gold", "1"), ("cy", "public", "bronze", "15")]
+
+
+def test_with_nobody_in_the_medals_the_kpi_says_where_bronze_ends(settings, local_fetch):
+    with db.connect(settings) as con:
+        registry.add_competition(con, CompetitionFacts(SLUG, "Medal Cup", metric="Accuracy"), status="completed")
+        registry.add_participant(con, "cy", "Cy")
+    sync.sync(SLUG, settings, fetch=local_fetch({SLUG: zip_of(SLUG, twenty({"cy": 12}))}))
+    at = app("pages/leaderboard.py", competition=SLUG)
+    assert {m.label: m.value for m in at.metric}["In the medals"] == "0"
+    assert "bronze ends at Kaggle #8" in shown(at)
+    assert at.dataframe[0].value["movement"].tolist() == ["new"]

@@ -1,6 +1,7 @@
 """Every SQL statement of the app, parameterised with `?`, in this one folder, one module per reader:
 `schema` (version and migrations), `loading` (a download into the tables, and matching), `admin` (organisers'
-writes, runs, backup, setup), `boards` (what pages and the CLI read). Callers use `queries.NAME`.
+writes, runs, backup, setup), `boards` (what pages and the CLI read), `movement` (previous ranks, medal zones,
+the alerts' reads). Callers use `queries.NAME`.
 
 Nothing here is ever formatted with text that came from a person or a file. The one statement that is
 shaped at run time, the CSV reader's column list, is built from column *counts and positions* only

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -21,13 +22,13 @@ def movers_strip(moves: pd.DataFrame, count: int = MOVERS_SHOWN) -> None:
     st.caption("Moved most since the previous download")
     for card, row in zip(st.columns(count), top.itertuples()):
         move = int(row.move)
-        card.metric(f"{md(row.participant)} {medals.emoji(row.medal)}".strip(), f"Kaggle #{int(row.kaggle_rank):,}",
-                    delta=row.movement, border=True,
-                    delta_color="normal" if move > 0 else "inverse", delta_arrow="off")
+        card.metric(f"{md(row.participant)} {medals.emoji(row.medal)}".strip(), f"#{int(row.kaggle_rank):,}",
+                    delta=row.movement, border=True, help="Kaggle rank now, and places moved since the previous "
+                    "download", delta_color="normal" if move > 0 else "inverse", delta_arrow="off")
 
 
-def medal_kpi(column: Any, moves: pd.DataFrame) -> None:
-    """'4 participants in the medals', with how many in each zone."""
+def medal_kpi(column: Any, moves: pd.DataFrame, zones: Sequence[movement.Zone] = ()) -> None:
+    """'4 participants in the medals', with how many in each zone; with none, where bronze ends."""
     count = movement.medal_count(moves)
     column.metric("In the medals", f"{count:,}", help="participants inside Kaggle's gold, silver or bronze zone "
                   "on this board")
@@ -36,6 +37,8 @@ def medal_kpi(column: Any, moves: pd.DataFrame) -> None:
         column.caption(" · ".join(f"{medals.EMOJI[name]} {int(per_zone[name])}" for name in medals.MEDALS
                                   if name in per_zone) + f" · {count} participant{'' if count == 1 else 's'} "
                        "in the medals")
+    elif zones:
+        column.caption(f"{medals.EMOJI['bronze']} bronze ends at Kaggle #{zones[-1].rank:,}")
 
 
 def marked(rows: pd.DataFrame, moves: pd.DataFrame, teams: int, board_name: str | None) -> pd.DataFrame:
