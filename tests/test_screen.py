@@ -62,7 +62,7 @@ def test_one_board_shows_the_participants_top_in_large_type_without_the_sidebar(
 
     html = drawn(at)
     assert not at.exception and not at.error and not at.warning
-    assert "Board alpha" in html and "200 teams on Kaggle" in html
+    assert "Board alpha" in html and "200 teams on Kaggle" in html and "medals to Kaggle rank 80" in html
     assert html.count("<tr>") == screen.TOP + 1  # the header and the top ten of fourteen
     assert re.search(r'<td class="num rank">1</td>', html)
     assert ">Medal</th>" in html and ">Move</th>" in html

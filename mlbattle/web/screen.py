@@ -180,13 +180,15 @@ def standings_table(table: pd.DataFrame, moves: pd.DataFrame) -> str:
             f'<th class="move">Move</th></tr>{body}</table>')
 
 
-def board_slide(cfg: Settings, record: Mapping[str, Any], rows: pd.DataFrame, footnote: str = "") -> None:
+def board_slide(cfg: Settings, record: Mapping[str, Any], rows: pd.DataFrame, zones: list[movement.Zone],
+                footnote: str = "") -> None:
     """One competition: its title, the time left, its top participants (the reveal's place after the deadline)."""
     deadline = record.get("deadline")
     passed = deadline is not None and deadline <= datetime.now(UTC).replace(tzinfo=None)
     board = "final board" if passed or record.get("status") == "completed" else "live public board"
-    heading(record["title"], f"{board} · {record['teams']:,} teams on Kaggle · {record['matched']:,} of ours",
-            record)
+    medal_line = f" · medals to Kaggle rank {zones[-1].rank:,}" if zones else ""
+    heading(record["title"], f"{board} · {record['teams']:,} teams on Kaggle · {record['matched']:,} of ours"
+            f"{medal_line}", record)
     if reveal(cfg, record):
         return
     if rows.empty:
@@ -262,8 +264,9 @@ def competition_screen(cfg: Settings, ask: Request) -> None:
             return chooser(cfg, f"There is no competition “{md(ask.competition)}” here. Pick one below.")
         record = data.read(version, reads.competition, ask.competition)
         rows = data.read(version, movement.board, ask.competition)
+        zones = data.read(version, movement.zones, ask.competition)
     refreshing = refresh_on_view(cfg, record)
-    board_slide(cfg, record, rows)
+    board_slide(cfg, record, rows, zones)
     follow(cfg, Watch(reads.competition_version, (ask.competition,), version, (record,), refreshing), CHECK_SECONDS)
 
 
@@ -281,6 +284,7 @@ def event_screen(cfg: Settings, ask: Request) -> None:
             result = data.read(version, standings.event_standings, ask.event)
         else:
             rows = data.read(version, movement.board, shown["slug"])
+            zones = data.read(version, movement.zones, shown["slug"])
     refreshing = any([refresh_on_view(cfg, record) for record in competitions])
     place = f"slide {slides.index(shown) + 1} of {len(slides)}, next in {ask.every} s"
     if shown is None:
@@ -291,7 +295,7 @@ def event_screen(cfg: Settings, ask: Request) -> None:
             st.html(standings_table(result.table, result.movement))
         foot(cfg, place)
     else:
-        board_slide(cfg, shown, rows, f"{event['title']} · {place}")
+        board_slide(cfg, shown, rows, zones, f"{event['title']} · {place}")
 
     def next_slide() -> bool:
         st.session_state[key] = int(st.session_state.get(key, 0)) + 1
