@@ -155,9 +155,9 @@ with web.source(cfg) as data:
     # ------------------------------------------------------------ charts
     # Only the open tab runs (on_change="rerun"): a chart costs more to build than the rest of the page.
     graded = data.read(version, grades.grades, slug)
+    grade_tabs, reveal_tabs = (["Grades"] if graded.baselines else []), web.shakeup.tab_names(revealed)
     distribution, progress, *extra = st.tabs(
-        ["Score distribution", "Participants over time", *web.shakeup.tab_names(revealed),
-         *(["Grades"] if graded.baselines else [])], key="charts",
+        ["Score distribution", "Participants over time", *grade_tabs, *reveal_tabs], key="charts",
         on_change="rerun")
     marks = data.read(version, reads.leaderboard_page, slug, reads.LeaderboardFilter(), charts.MAX_MARKERS, 0).rows
     if distribution.open:
@@ -181,8 +181,7 @@ with web.source(cfg) as data:
                                 key="progress")
             else:
                 st.caption("Choose participants to chart their score and rank at each sync.")
-    public_vs_private = extra[:len(web.shakeup.tab_names(revealed))]
-    grading = extra[len(public_vs_private):]
+    grading, public_vs_private = extra[:len(grade_tabs)], extra[len(grade_tabs):]
     if public_vs_private and public_vs_private[0].open:
         with public_vs_private[0]:
             web.shakeup.chart_tab(data, version, slug, revealed)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -123,15 +121,17 @@ def test_without_a_query_the_screen_offers_events_and_boards(night) -> None:
 
 
 def test_while_registration_is_open_the_screen_says_how_to_join(night, monkeypatch) -> None:
-    """The notice comes from the registration rules (`registration.registration_notice`); here a stand-in
-    module answers for it, with markup in the code that must stay text."""
-    rules = types.ModuleType("mlbattle.registration")
-    rules.registration_notice = lambda settings: "Register with the join code <b>owl</b>"  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "mlbattle.registration", rules)
+    """The notice comes from the registration rules (`registration.registration_notice`), with markup in the
+    join code kept as text; with registration closed, or no code, the screen says nothing of joining."""
+    monkeypatch.setenv("MLBATTLE_JOIN_CODE", "<b>owl</b>")
+    monkeypatch.setenv("MLBATTLE_REGISTRATION", "on")
 
     html = drawn(app("pages/screen.py", competition="alpha"))
 
-    assert '<div class="screen-join">Register with the join code &lt;b&gt;owl&lt;/b&gt;</div>' in html
+    assert ('<div class="screen-join">Register on the Participants page with the join code &lt;b&gt;owl&lt;/b&gt;'
+            '</div>') in html
+    monkeypatch.setenv("MLBATTLE_REGISTRATION", "off")
+    assert "join code" not in drawn(app("pages/screen.py", competition="alpha"))
 
 
 def test_the_request_reads_the_query() -> None:

@@ -914,8 +914,10 @@ def tick_script_time(slug: str, repeats: int) -> float:
 
     cfg = settings_module.load()
     with db.connect(cfg) as con:
-        seen = web.Watch(reads.competition_version, (slug,), reads.competition_version(con, slug),
-                         (reads.competition(con, slug),))
+        record = reads.competition(con, slug)
+        if record is None:
+            raise RuntimeError(f"there is no competition {slug!r} to time")
+        seen = web.Watch(reads.competition_version, (slug,), reads.competition_version(con, slug), (record,))
     times = []
     for _ in range(repeats):
         time.sleep(PROBE_GAP)

@@ -209,11 +209,9 @@ def reveal(cfg: Settings, record: Mapping[str, Any]) -> bool:
 
 def join_notice(cfg: Settings) -> str:
     """How the room joins while self-registration is open (with the join code); empty when registration is
-    closed, no code is set, or this build has no registration controls (`mlbattle.registration`)."""
-    try:
-        from ..registration import registration_notice  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return ""
+    closed or no code is set."""
+    from ..registration import registration_notice
+
     return registration_notice(cfg) or ""
 
 
