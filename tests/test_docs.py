@@ -133,3 +133,19 @@ def test_the_files_the_architecture_page_names_exist() -> None:
     named = set(re.findall(r"`((?:mlbattle|pages|tools|tests)/[a-z0-9_/.]+\.py|app\.py)`", text))
     assert named, "the page names the modules"
     assert sorted(name for name in named if not (ROOT / name).exists()) == []
+
+
+def test_every_module_of_the_product_is_in_the_architecture_module_map() -> None:
+    """A new module without a row in docs/architecture.md is a module a newcomer cannot find."""
+    text = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    package = DOCS.parent / "mlbattle"
+    unnamed = []
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(DOCS.parent).as_posix()
+        if path.name == "__init__.py" or relative in text:
+            continue
+        folder = path.parent.relative_to(DOCS.parent).as_posix()
+        if f"`{folder}/`" in text or (f"`{folder}/" in text and f"`{path.name}`" in text):
+            continue
+        unnamed.append(relative)
+    assert unnamed == []
