@@ -145,7 +145,8 @@ def test_every_module_of_the_product_is_in_the_architecture_module_map() -> None
         if path.name == "__init__.py" or relative in text:
             continue
         folder = path.parent.relative_to(DOCS.parent).as_posix()
-        if f"`{folder}/`" in text or (f"`{folder}/" in text and f"`{path.name}`" in text):
+        in_a_subpackage = folder != "mlbattle"
+        if in_a_subpackage and (f"| `{folder}/` |" in text or (f"`{folder}/" in text and f"`{path.name}`" in text)):
             continue
         unnamed.append(relative)
     assert unnamed == []
