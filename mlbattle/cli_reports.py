@@ -7,11 +7,11 @@ import sys
 
 from .cli_base import CommandError
 from .cli_base import connect as _connect
+from .text import plain
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     from . import export, kaggle_client, medals, movement, queries
-    from .text import plain
 
     slug = kaggle_client.competition_slug(args.competition)
     with _connect() as con:
@@ -42,7 +42,7 @@ def cmd_ratings(args: argparse.Namespace) -> int:
     if rows:
         print(f"{'place':>5} {'participant':<30} {'kaggle_username':<24} {'rating':>8} {'n':>3} {'points':>10}")
     for place, participant, username, rating, played, points in rows:
-        print(f"{place:>5} {_printable(participant)[:30]:<30} {_printable(username)[:24]:<24} {rating!s:>8} "
+        print(f"{place:>5} {plain(participant)[:30]:<30} {plain(username)[:24]:<24} {rating!s:>8} "
               f"{played:>3} {points!s:>10}")
     if not rows:
         print("no registered participant is on any of these competitions' boards yet")
@@ -62,9 +62,9 @@ def cmd_grades(args: argparse.Namespace) -> int:
         print(f"{slug} has no baselines: no benchmark on its board and no threshold set "
               "(competitions set SLUG --baselines 0.75,0.8)")
     for participant, username, score, beaten, total, upcoming, needed in graded.rows():
-        after = "all beaten" if upcoming is None else f"next: {_printable(upcoming)[:30]} ({needed:g})"
+        after = "all beaten" if upcoming is None else f"next: {plain(upcoming)[:30]} ({needed:g})"
         shown = "" if score is None else score
-        print(f"{_printable(participant)[:30]:<30} {_printable(username)[:24]:<24} {shown!s:>12} {beaten}/{total}  "
+        print(f"{plain(participant)[:30]:<30} {plain(username)[:24]:<24} {shown!s:>12} {beaten}/{total}  "
               f"{after}")
     return 0
 
@@ -93,13 +93,9 @@ def cmd_shakeup(args: argparse.Namespace) -> int:
     for row in rows:
         public, private = row["public_rank"], row["private_rank"]
         print(f"{'-' if private is None else private:>7} {'-' if public is None else public:>7} "
-              f"{reveal.move_text(row['move']) or '-':>7}  {_printable(row['participant'])[:30]:<30} "
-              f"{_printable(row['kaggle_username'])}")
+              f"{reveal.move_text(row['move']) or '-':>7}  {plain(row['participant'])[:30]:<30} "
+              f"{plain(row['kaggle_username'])}")
     if not rows:
         print("no registered participant is on either board")
     return 0
 
-
-def _printable(text: object) -> str:
-    """A name as one line of plain text: control characters shown escaped, never acted on by the terminal."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in str(text or ""))

@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from . import queries
+from . import queries, registry
 
 COLUMNS = ("participant", "kaggle_username", "score", "baselines_beaten", "baselines_total", "next_baseline",
            "next_baseline_score")
@@ -72,12 +72,9 @@ def parse_baselines(text: str | None) -> tuple[float, ...]:
     values = []
     for item in items:
         try:
-            value = float(item)
-        except ValueError:
-            raise GradesError(f"a baseline must be a number, not {item[:30]!r}") from None
-        if not math.isfinite(value):
-            raise GradesError(f"a baseline must be a finite number, not {item[:30]!r}")
-        values.append(value)
+            values.append(registry.finite_number(item, "a baseline"))
+        except ValueError as exc:
+            raise GradesError(str(exc)) from None
     return tuple(values)
 
 

@@ -29,6 +29,17 @@ MAX_DESCRIPTION = 2000
 MAX_IMPORT_ROWS = 200_000
 
 
+
+def finite_number(text: str, what: str) -> float:
+    """A number an organiser typed: NaN, infinity and words are refused with one line naming `what`."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{what} must be a number, not {text[:30]!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{what} must be a finite number, not {text[:30]!r}")
+    return value
+
 def now() -> datetime:
     """Naive UTC, the way every timestamp is stored."""
     return datetime.now(UTC).replace(tzinfo=None)

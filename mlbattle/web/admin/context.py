@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
 
-from mlbattle import reads, sync, web
+from mlbattle import reads, registry, sync, web
 from mlbattle.settings import Settings
 
 NO_EVENT = ""
@@ -52,12 +51,4 @@ class Admin:
     @staticmethod
     def optional_number(text: str, what: str) -> float | None:
         text = (text or "").strip()
-        if not text:
-            return None
-        try:
-            value = float(text)
-        except ValueError:
-            raise ValueError(f"{what} must be a number, not {text[:30]!r}") from None
-        if not math.isfinite(value):
-            raise ValueError(f"{what} must be a finite number, not {text[:30]!r}")
-        return value
+        return registry.finite_number(text, what) if text else None
