@@ -12,6 +12,13 @@ from mlbattle import charts, db, grades, movement, reads, reveal, web
 from mlbattle.web import grades_view
 
 PAGE_SIZES = (50, 100, 250, 500)
+
+
+def _table(rows, moves, teams, board_name, revealed):
+    """The page of rows with its Medal, Move and reveal columns: built once per data version and page."""
+    return web.shakeup.marked(web.marked(rows, moves, teams, board_name), revealed)
+
+
 cfg = web.page("Leaderboard")
 slug = (st.query_params.get("competition") or "").strip()
 
@@ -65,9 +72,9 @@ with web.source(cfg) as data:
         best.metric("Best participant", "–")
     leader.metric("Leader's score", "–" if kpis["leader_score"] is None else score_format % kpis["leader_score"])
     submissions.metric("Submissions", f"{int(kpis['submissions'] or 0):,}")
-    web.medal_kpi(in_medals, moves, zones)
+    web.medal_kpi(in_medals, moves, zones, key=(slug, version))
     web.shakeup.shakeup_row(revealed)
-    web.movers_strip(moves)
+    web.movers_strip(moves, key=(slug, version))
     if not record["teams"]:
         st.info("This leaderboard has not been downloaded yet." + (" It is being fetched now." if refreshing else ""))
 
@@ -130,7 +137,8 @@ with web.source(cfg) as data:
               "last_submission", "platform_rank", "is_benchmark"])
     order = web.shakeup.order(order, revealed)
     if shown.total:
-        table = web.shakeup.marked(web.marked(shown.rows, moves, teams_ranked, board_name), revealed)
+        table = web.kept((slug, version, filters, page_size, page_number), _table, shown.rows, moves,
+                         teams_ranked, board_name, revealed)
         st.dataframe(table, hide_index=True, column_config=columns,
                      column_order=order,
                      height=min(38 + 35 * len(shown.rows), 720))
@@ -164,7 +172,8 @@ with web.source(cfg) as data:
         with distribution:
             benchmarks = data.read(version, reads.benchmarks, slug)
             st.plotly_chart(web.figure(charts.score_distribution, bins, marks, benchmarks, direction=direction,
-                                       metric=metric, zones=tuple((z.medal, z.rank, z.score) for z in zones)),
+                                       metric=metric, zones=tuple((z.medal, z.rank, z.score) for z in zones),
+                                       key=(slug, version)),
                             key="distribution")
             if bins.attrs.get("clipped"):
                 st.caption("Outliers squeezed the field into one bar, so the axis spans the 1st to 99th "
@@ -177,7 +186,8 @@ with web.source(cfg) as data:
                                     format_func=lambda username: f"{names[username]} ({username})")
             if chosen:
                 snapshots = data.read(version, reads.history, slug, tuple(sorted(chosen)))
-                st.plotly_chart(web.figure(charts.progress, snapshots, direction=direction, metric=metric),
+                st.plotly_chart(web.figure(charts.progress, snapshots, direction=direction, metric=metric,
+                                           key=(slug, version, tuple(sorted(chosen)))),
                                 key="progress")
             else:
                 st.caption("Choose participants to chart their score and rank at each sync.")

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from mlbattle import db, registry, sync
+from mlbattle import db, registry, sync, web
 from mlbattle.registry import CompetitionFacts
 from tests.support.boards import zip_of
 from tests.test_pages import app, shown
@@ -103,3 +103,35 @@ def test_with_nobody_in_the_medals_the_kpi_says_where_bronze_ends(settings, loca
     assert {m.label: m.value for m in at.metric}["In the medals"] == "0"
     assert "bronze ends at Kaggle #8" in shown(at)
     assert at.dataframe[0].value["movement"].tolist() == ["new"]
+
+
+def test_after_a_sync_the_open_leaderboard_redraws_moves_medals_movers_and_chart_from_the_new_download(moved,
+                                                                                                  local_fetch):
+    """What the page derives from its reads is kept per data version: a new download must not meet the old."""
+    at = app("pages/leaderboard.py", competition=SLUG)
+    old_chart = at.get("plotly_chart")[0].proto.spec
+    assert sync.sync(SLUG, moved, fetch=local_fetch({SLUG: zip_of(SLUG, twenty({"cy": 1, "ben": 3, "ann": 12}))})
+                     ).outcome == "updated"
+    web.forget_probes()  # the version probe is shared for a second; the test does not wait it out
+    at.run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(zip(table["kaggle_username"], table["movement"], table["medal_icon"])) == [
+        ("cy", "▲6", "🥇"), ("ben", "▼2", "🥈"), ("ann", "▼10", "")]
+    assert {m.label: m.value for m in at.metric}["In the medals"] == "2"
+    assert [(m.label, m.delta) for m in at.metric if m.label.startswith(("Cy", "Ben", "Ann"))] == [
+        ("Ann Lee", "▼10"), ("Cy 🥇", "▲6"), ("Ben 🥈", "▼2")]
+    assert at.get("plotly_chart")[0].proto.spec != old_chart
+
+
+def test_a_kept_value_is_built_once_per_key_and_again_for_a_new_version():
+    built = []
+
+    def build(rows):
+        built.append(rows)
+        return {"rows": rows}
+
+    first = web.kept(("kept-test", 1), build, [1, 2])
+    assert web.kept(("kept-test", 1), build, [1, 2]) is first
+    assert web.kept(("kept-test", 2), build, [3]) == {"rows": [3]}
+    assert built == [[1, 2], [3]]

@@ -16,7 +16,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
 import duckdb
@@ -209,8 +209,26 @@ def _cached_figure(name: str, args: tuple, kwargs: dict[str, Any], _builder: Cal
     return _builder(*args, **kwargs)
 
 
-def figure(builder: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """A chart built once per distinct input and shared, not copied: Plotly spends ~60 ms validating a
-    figure, more than the rest of a warm page. Callers must not change the figure they get."""
-    return _cached_figure(f"{builder.__module__}.{builder.__qualname__}", args, kwargs, _builder=builder)
+@st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES // 2, show_spinner=False)
+def _kept(name: str, key: Hashable, _args: tuple, _kwargs: dict[str, Any], _builder: Callable[..., Any]) -> Any:
+    return _builder(*_args, **_kwargs)
 
+
+def kept(key: Hashable, builder: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """`builder(*args, **kwargs)` once per `key` and shared, not copied; the inputs are not hashed.
+
+    For what a page derives from its cached reads (a table's added columns, a chart): the reads are keyed by
+    the data version, so the derived value is too, and `key` (a tuple holding the data version and every
+    other input that varies: slug, filters, page) names it without hashing whole DataFrames on every run,
+    which cost more than building them again at times. Callers must not change what they get."""
+    return _kept(f"{builder.__module__}.{builder.__qualname__}", key, _args=args, _kwargs=kwargs, _builder=builder)
+
+
+def figure(builder: Callable[..., Any], *args: Any, key: Hashable = None, **kwargs: Any) -> Any:
+    """A chart built once per distinct input and shared, not copied: Plotly spends ~60 ms validating a
+    figure, more than the rest of a warm page. With `key` (see `kept`) only the key is hashed, not the
+    inputs. Callers must not change the figure they get."""
+    name = f"{builder.__module__}.{builder.__qualname__}"
+    if key is not None:
+        return _kept(name, key, _args=args, _kwargs=kwargs, _builder=builder)
+    return _cached_figure(name, args, kwargs, _builder=builder)
