@@ -4,27 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 import pytest
 
-from mlbattle import db, grades, registry, sync
+from mlbattle import db, grades, registry
 from mlbattle.registry import CompetitionFacts
-from tests.support.boards import zip_of
+from tests.support.boards import load_board
 from tests.support.cli_support import fails, ok
 
 ROWS = [(1, "Top", 0.95, "ann"), (0, "Sample benchmark", 0.80, ""), (2, "=HYPERLINK(\"x\")", 0.80, "bob"),
         (3, "Low", 0.60, "cy"), (0, "Strong benchmark", 0.90, ""), (4, "Nobody", 0.5, "zed")]
 
 
-def load(settings, slug: str, rows, private: bool = False) -> None:
-    data = zip_of(slug, rows, private=private)
-
-    def fetch(name: str, folder: Path) -> Path:
-        (folder / f"{name}.zip").write_bytes(data)
-        return folder / f"{name}.zip"
-
-    assert sync.sync(slug, settings, trigger="test", fetch=fetch).outcome in ("created", "updated")
 
 
 @pytest.fixture
@@ -34,7 +25,7 @@ def course(settings):
         registry.add_participant(con, "ann", "Ann")
         registry.add_participant(con, "bob", "=cmd|' /C calc'!A0")
         registry.add_participant(con, "cy", "Cy")
-    load(settings, "course", ROWS)
+    load_board(settings, "course", ROWS)
     return settings
 
 
@@ -87,7 +78,7 @@ def test_lower_is_better_beats_below_and_the_next_is_the_highest_unbeaten(settin
         registry.add_competition(con, CompetitionFacts("errors", "Errors", metric="RMSE"), auto_sync=False)
         registry.set_direction(con, "errors", "lower")
         registry.add_participant(con, "ann", "Ann")
-    load(settings, "errors", [(1, "Ann", 2.0, "ann"), (2, "x", 3.0, "x")])
+    load_board(settings, "errors", [(1, "Ann", 2.0, "ann"), (2, "x", 3.0, "x")])
     set_baselines(settings, "1.0, 2.0, 2.5, 4", slug="errors")
     ann = graded(settings, "errors")["ann"]
     assert (ann.beaten, ann.total, ann.next_baseline.score) == (2, 4, 2.0)  # 2.0 ties: not beaten
@@ -97,7 +88,7 @@ def test_a_participant_without_a_score_beats_nothing(settings):
     with db.connect(settings) as con:
         registry.add_competition(con, CompetitionFacts("blank", "Blank"), auto_sync=False)
         registry.add_participant(con, "ann", "Ann")
-    load(settings, "blank", [(1, "x", 0.9, "x"), (2, "Ann", None, "ann")])
+    load_board(settings, "blank", [(1, "x", 0.9, "x"), (2, "Ann", None, "ann")])
     set_baselines(settings, "0.1, 0.5", slug="blank")
     ann = graded(settings, "blank")["ann"]
     assert (ann.score, ann.beaten, ann.next_baseline.score) == (None, 0, 0.1)
@@ -167,8 +158,8 @@ PRIVATE_ROWS = [(1, "Copy A", 0.90, "bob"), (2, "Copy B", 0.90, "x1"), (3, "Top"
 
 @pytest.fixture
 def revealed(course):
-    load(course, "course", PUBLIC_ROWS)
-    load(course, "course", PRIVATE_ROWS, private=True)
+    load_board(course, "course", PUBLIC_ROWS)
+    load_board(course, "course", PRIVATE_ROWS, private=True)
     set_baselines(course, "0.87")
     return course
 

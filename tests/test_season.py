@@ -6,27 +6,14 @@ import csv
 import io
 import math
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from openskill.models import PlackettLuce
 
-from mlbattle import db, registry, season, sync
+from mlbattle import db, registry, season
 from mlbattle.registry import CompetitionFacts
-from tests.support.boards import zip_of
+from tests.support.boards import load_board
 from tests.support.cli_support import fails, ok
-
-
-def load(settings, slug: str, rows, *, header: str = "current", private: bool = False) -> None:
-    data = zip_of(slug, rows, header=header, private=private)
-
-    def fetch(name: str, folder: Path) -> Path:
-        target = folder / f"{name}.zip"
-        target.write_bytes(data)
-        return target
-
-    result = sync.sync(slug, settings, trigger="test", fetch=fetch)
-    assert result.outcome in ("created", "updated"), result
 
 
 def add(con, slug: str, event: str | None = "club", deadline: datetime | None = None) -> None:
@@ -61,11 +48,11 @@ def club(settings):
         add(con, "elsewhere", event="other", deadline=datetime(2026, 1, 1))
         for username in ("ann", "bob", "cy", "dee"):
             registry.add_participant(con, username, username.title())
-    load(settings, "zeta", [(1, "Pair", 0.9, "ann, bob"), (0, "Benchmark", 0.8, ""), (2, "Cy", 0.7, "cy"),
+    load_board(settings, "zeta", [(1, "Pair", 0.9, "ann, bob"), (0, "Benchmark", 0.8, ""), (2, "Cy", 0.7, "cy"),
                             (3, "Stranger", 0.6, "zed")])
-    load(settings, "alpha", [(1, "Cy", 0.9, "cy"), (2, "Dee", 0.8, "dee"), (3, "Ann", 0.7, "ann")])
-    load(settings, "open-end", [(1, "Dee", 0.9, "dee"), (2, "Ann", 0.8, "ann"), (3, "Bob", 0.7, "bob")])
-    load(settings, "elsewhere", [(1, "Bob", 0.9, "bob"), (2, "Ann", 0.8, "ann")])
+    load_board(settings, "alpha", [(1, "Cy", 0.9, "cy"), (2, "Dee", 0.8, "dee"), (3, "Ann", 0.7, "ann")])
+    load_board(settings, "open-end", [(1, "Dee", 0.9, "dee"), (2, "Ann", 0.8, "ann"), (3, "Bob", 0.7, "bob")])
+    load_board(settings, "elsewhere", [(1, "Bob", 0.9, "bob"), (2, "Ann", 0.8, "ann")])
     return settings
 
 
@@ -114,7 +101,7 @@ def test_the_older_header_counts_every_team_as_one_member(settings):
     with db.connect(settings) as con:
         add(con, "old", event=None)
         registry.add_participant(con, "ann", "Ann")
-    load(settings, "old", [(1, "ann", 0.9, "ann, bob"), (2, "other", 0.8, "x"), (3, "third", 0.7, "y"),
+    load_board(settings, "old", [(1, "ann", 0.9, "ann, bob"), (2, "other", 0.8, "x"), (3, "third", 0.7, "y"),
                            (4, "fourth", 0.6, "z")], header="older")
     (standing,) = table_of(settings).standings
     assert standing.kaggle_points == pytest.approx(100000 * math.log10(1 + math.log10(4)))
@@ -173,13 +160,13 @@ def test_a_board_with_one_participant_changes_no_rating(settings):
     with db.connect(settings) as con:
         add(con, "solo", event=None)
         registry.add_participant(con, "ann", "Ann")
-    load(settings, "solo", [(1, "Ann", 0.9, "ann"), (2, "x", 0.8, "x")])
+    load_board(settings, "solo", [(1, "Ann", 0.9, "ann"), (2, "x", 0.8, "x")])
     (standing,) = table_of(settings).standings
     assert (standing.mu, standing.sigma, standing.rating, standing.competitions) == (25.0, 25 / 3, 0.0, 1)
 
 
 def test_a_revealed_private_board_is_the_one_rated(club):
-    load(club, "alpha", [(1, "Ann", 0.7, "ann"), (2, "Dee", 0.8, "dee"), (3, "Cy", 0.9, "cy")], private=True)
+    load_board(club, "alpha", [(1, "Ann", 0.7, "ann"), (2, "Dee", 0.8, "dee"), (3, "Cy", 0.9, "cy")], private=True)
     expected = expected_ratings([[("ann", 1), ("bob", 1), ("cy", 2)], [("ann", 1), ("dee", 2), ("cy", 3)],
                                  [("dee", 1), ("ann", 2), ("bob", 3)]])
     assert {s.kaggle_username: s.rating for s in table_of(club, "club").standings} == expected

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mlbattle import db, grades, registry, season, sync, web
+from mlbattle import db, grades, registry, season, web
 from mlbattle.registry import CompetitionFacts
-from tests.support.boards import zip_of
+from tests.support.boards import load_board
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = "**Bold** <img src=x onerror=alert(1)> :red[y]"
@@ -28,14 +28,6 @@ def said(at: AppTest, *kinds: str) -> str:
     return re.sub(r"\\(.)", r"\1", " ".join(str(e.value) for kind in kinds for e in at.get(kind)))
 
 
-def load(settings, slug: str, rows, private: bool = False) -> None:
-    data = zip_of(slug, rows, private=private)
-
-    def fetch(name: str, folder: Path) -> Path:
-        (folder / f"{name}.zip").write_bytes(data)
-        return folder / f"{name}.zip"
-
-    assert sync.sync(slug, settings, trigger="test", fetch=fetch).outcome in ("created", "updated")
 
 
 @pytest.fixture
@@ -50,10 +42,10 @@ def league(settings):
         registry.add_participant(con, "ann", HOSTILE)
         for username in ("bob", "cy"):
             registry.add_participant(con, username, username.title())
-    load(settings, "first", [(1, "A", 0.9, "ann"), (0, "Benchmark", 0.85, ""), (2, "B", 0.8, "bob"),
+    load_board(settings, "first", [(1, "A", 0.9, "ann"), (0, "Benchmark", 0.85, ""), (2, "B", 0.8, "bob"),
                              (3, "C", 0.7, "cy")])
-    load(settings, "second", [(1, "B", 0.9, "bob"), (2, "A", 0.8, "ann")])
-    load(settings, "loose", [(1, "C", 0.9, "cy"), (2, "B", 0.8, "bob")])
+    load_board(settings, "second", [(1, "B", 0.9, "bob"), (2, "A", 0.8, "ann")])
+    load_board(settings, "loose", [(1, "C", 0.9, "cy"), (2, "B", 0.8, "bob")])
     return settings
 
 
@@ -172,7 +164,7 @@ def test_the_admin_refuses_bad_baselines_with_one_line(league, admin, text):
 
 
 def test_after_the_reveal_the_grades_tab_adds_the_public_board(league):
-    load(league, "first", [(1, "B", 0.95, "bob"), (2, "A", 0.9, "ann"), (0, "Benchmark", 0.86, ""),
+    load_board(league, "first", [(1, "B", 0.95, "bob"), (2, "A", 0.9, "ann"), (0, "Benchmark", 0.86, ""),
                            (3, "C", 0.7, "cy")], private=True)
     at = AppTest.from_file(str(ROOT / "pages/leaderboard.py"), default_timeout=30)
     at.query_params["competition"] = "first"
@@ -192,9 +184,9 @@ def test_after_the_reveal_the_grades_tab_adds_the_public_board(league):
 def test_the_admin_sees_shared_submissions_after_the_reveal(league, admin):
     at = admin_baselines(admin, "first")
     assert "after the private reveal" in said(at, "caption")
-    load(league, "first", [(1, "A", 0.9, "ann"), (0, "Benchmark", 0.85, ""), (2, "B", 0.8, "bob"),
+    load_board(league, "first", [(1, "A", 0.9, "ann"), (0, "Benchmark", 0.85, ""), (2, "B", 0.8, "bob"),
                            (3, "C", 0.8, "cy")])
-    load(league, "first", [(1, "B", 0.9, "bob"), (2, "C", 0.9, "cy"), (3, "A", 0.7, "ann")], private=True)
+    load_board(league, "first", [(1, "B", 0.9, "bob"), (2, "C", 0.9, "cy"), (3, "A", 0.7, "ann")], private=True)
     web.forget_probes()  # the loads ran in this process without the app's writes: no probe saw them
     at = admin_baselines(admin, "first")
     shared = next(frame.value for frame in at.dataframe if "shared_group" in frame.value.columns)
@@ -204,8 +196,8 @@ def test_the_admin_sees_shared_submissions_after_the_reveal(league, admin):
 def test_the_grades_tab_shows_shared_submissions_to_a_logged_in_organiser_only(league, admin):
     import hashlib
 
-    load(league, "first", [(1, "A", 0.9, "ann"), (0, "Benchmark", 0.85, ""), (2, "B", 0.8, "bob"), (3, "C", 0.8, "cy")])
-    load(league, "first", [(1, "B", 0.9, "bob"), (2, "C", 0.9, "cy"), (0, "Benchmark", 0.8, ""), (3, "A", 0.7, "ann")],
+    load_board(league, "first", [(1, "A", 0.9, "ann"), (0, "Benchmark", 0.85, ""), (2, "B", 0.8, "bob"), (3, "C", 0.8, "cy")])
+    load_board(league, "first", [(1, "B", 0.9, "bob"), (2, "C", 0.9, "cy"), (0, "Benchmark", 0.8, ""), (3, "A", 0.7, "ann")],
          private=True)
 
     def grades_tab(token: bytes | None) -> AppTest:

@@ -61,3 +61,19 @@ def downloaded(folder: Path, data: bytes, max_bytes: int = 10_000_000) -> Downlo
 def extracted(folder: Path, data: bytes, max_bytes: int = 10_000_000) -> LeaderboardCsv:
     """Zip bytes as a download in `folder`, through the same checks a sync runs."""
     return downloaded(folder, data, max_bytes).csv()
+
+
+def load_board(settings: Any, slug: str, rows: Sequence[Row], *, header: str = "current",
+               private: bool = False) -> None:
+    """Sync tiny rows into a competition through the real sync, as a download would arrive."""
+    from mlbattle import sync
+
+    data = zip_of(slug, rows, header=header, private=private)
+
+    def fetch(name: str, folder: Path) -> Path:
+        target = folder / f"{name}.zip"
+        target.write_bytes(data)
+        return target
+
+    result = sync.sync(slug, settings, trigger="test", fetch=fetch)
+    assert result.outcome in ("created", "updated"), result
