@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from mlbattle import backup, db, reads, registry, sync, throttle, web
 from mlbattle.registry import CompetitionFacts
+from tests.support.pages import run_page
 from tools import samples
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,10 +30,7 @@ PEOPLE = [f"user{i}" for i in range(12)]
 
 
 def app(page: str, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / page), default_timeout=30)
-    for name, value in params.items():
-        at.query_params[name] = value
-    return at.run()
+    return run_page(page, 30, **params)
 
 
 def shown(at: AppTest) -> str:

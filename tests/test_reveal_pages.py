@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from mlbattle import db, registry, standings, sync
 from tests.support.boards import zip_of
-from tests.support.cli_support import ROOT
+from tests.support.pages import run_page, said
 
 SLUG, EVENT = "reveal-cup", "reveal-night"
 HOSTILE = '<script>alert("x")</script> Ann'
@@ -23,14 +23,7 @@ PRIVATE = [(1, "C", 0.88, "cy"), (2, "A", 0.87, "ann"), (0, "Benchmark", 0.70, "
 
 
 def app(page: str, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / page), default_timeout=60)
-    for name, value in params.items():
-        at.query_params[name] = value
-    return at.run()
-
-
-def said(at: AppTest, *kinds: str) -> str:
-    return re.sub(r"\\(.)", r"\1", " ".join(str(e.value) for kind in kinds for e in at.get(kind)))
+    return run_page(page, 60, **params)
 
 
 def html(at: AppTest) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -13,20 +12,17 @@ from streamlit.testing.v1 import AppTest
 from mlbattle import db, registry, sync
 from mlbattle.registry import CompetitionFacts
 from mlbattle.web import screen
+from tests.support.pages import run_page
 from tools import loadtest, samples
 from tools.app_server import AppServer
 
-ROOT = Path(__file__).resolve().parent.parent
 EVENT = "night"
 PEOPLE = [f"user{i}" for i in range(14)]
 HOSTILE = "<b>Bold</b> evil <script>alert(1)</script>"  # bidi marks are refused at registration
 
 
 def app(page: str, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / page), default_timeout=60)
-    for name, value in params.items():
-        at.query_params[name] = value
-    return at.run()
+    return run_page(page, 60, **params)
 
 
 def drawn(at: AppTest) -> str:

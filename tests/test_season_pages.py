@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from pathlib import Path
 
@@ -12,20 +11,14 @@ from streamlit.testing.v1 import AppTest
 from mlbattle import db, grades, registry, season, web
 from mlbattle.registry import CompetitionFacts
 from tests.support.boards import load_board
+from tests.support.pages import run_page, said
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = "**Bold** <img src=x onerror=alert(1)> :red[y]"
 
 
 def app(page: str, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / page), default_timeout=30)
-    for name, value in params.items():
-        at.query_params[name] = value
-    return at.run()
-
-
-def said(at: AppTest, *kinds: str) -> str:
-    return re.sub(r"\\(.)", r"\1", " ".join(str(e.value) for kind in kinds for e in at.get(kind)))
+    return run_page(page, 30, **params)
 
 
 

@@ -10,7 +10,6 @@ is drawn as HTML with every piece of stored text escaped; the large type is CSS 
 from __future__ import annotations
 
 import html
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +20,7 @@ import streamlit as st
 
 from .. import demo, medals, movement, reads, standings
 from ..settings import Settings
-from ..text import md, score_format
+from ..text import md, score_format, without_format_characters
 from .data import source
 from .links import pick
 from .refresh import Watch, follow, refresh_on_view
@@ -87,8 +86,7 @@ def request(params: Mapping[str, str]) -> Request:
 def plain(text: object) -> str:
     """Stored text as HTML text: escaped, on one line, without format characters (bidi overrides,
     zero-width joiners) that could reorder what the room reads."""
-    flat = " ".join(str("" if text is None else text).split())
-    return html.escape("".join(ch for ch in flat if unicodedata.category(ch) != "Cf"))
+    return html.escape(" ".join(without_format_characters(str("" if text is None else text)).split()))
 
 
 def epoch_ms(moment: datetime | None) -> int | None:
