@@ -28,6 +28,7 @@ from .data import (
     Source,
     figure,
     forget_probes,
+    forget_results,
     kept,
     probe,
     read,
@@ -52,7 +53,7 @@ from .setup import APP_TITLE, PAGES, load_settings, page
 __all__ = [
     "APP_TITLE", "LOCKOUT_SECONDS", "MAX_FAILURES", "PAGES", "PAGE_BUSY_SECONDS", "PROBE_FRESH_SECONDS",
     "Refresher", "Source", "SyncState", "Watch", "admin_gate", "age_text", "autorefresh", "changed", "confirmed",
-    "count_registration", "figure", "flash", "follow", "forget_probes", "is_admin", "kept", "link", "load_settings",
+    "count_registration", "figure", "flash", "follow", "forget_probes", "forget_results", "is_admin", "kept", "link", "load_settings",
     "locked_for", "login", "logout", "marked", "md", "medal_kpi", "movers_strip",
     "oidc_configured", "page", "pick", "probe", "read", "refresh_on_view", "refresher", "registration_wait",
     "require_admin", "score_format", "screen", "shakeup", "show_flashes", "show_sync_state", "source", "store",

@@ -1,8 +1,8 @@
 """Cached reads and figures shared by every session of the process.
 
-`Source.read()` caches query *results* (a page of rows, 40 histogram bins, KPIs) in `st.cache_data`, keyed by
-the reader, its arguments and a data version (a cheap probe of the competition's row, its newest sync run and
-the participants), so every session shares one copy and a sync or a registration is seen on the next rerun.
+`Source.read()` keeps query *results* (a page of rows, 40 histogram bins, KPIs) in one process-wide `Shared`
+store, keyed by the reader, its arguments and a data version (a cheap probe of the competition's row, its newest sync run and
+the participants), so every session shares one copy (handed out as a cheap copy-on-write copy, `fresh`) and a sync or a registration is seen on the next rerun.
 Whole leaderboards are never cached or kept per session. A page run's reads share one short-lived connection,
 opened only on a cache miss; Plotly figures are cached too (`figure()`), because building one costs more than
 a warm page's queries.
@@ -11,7 +11,9 @@ a warm page's queries.
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
+import datetime
 import logging
 import os
 import threading
@@ -19,7 +21,10 @@ import time
 from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
+import cachetools
 import duckdb
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from .. import db
@@ -109,8 +114,8 @@ class Source:
 
     def read(self, version: Any, reader: Callable[..., Any], *args: Any) -> Any:
         """`reader(con, *args)` once per (reader, database, data version, args) for every session."""
-        name = f"{reader.__module__}.{reader.__qualname__}"
-        return _cached_read(name, self.cfg.db, version, args, _reader=reader, _source=self)
+        key = (reader.__module__, reader.__qualname__, self.cfg.db, version, args)
+        return fresh(shared_values()["results"].get(key, lambda: reader(self.connection(), *args)))
 
 
 _last_seen: dict[tuple, Any] = {}
@@ -142,10 +147,89 @@ def forget_probes() -> None:
         _signatures.clear()
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
-def _cached_read(name: str, db_key: str, version: Any, args: tuple, _reader: Callable[..., Any],
-                 _source: Source) -> Any:
-    return _reader(_source.connection(), *args)
+class Shared:
+    """Values shared by every session of the process, each built once: `get(key, build)` returns the kept
+    value for `key` (any hashable: Python hashes it, nothing is pickled or inspected), else builds it while
+    other sessions asking for the same key wait for that one build instead of repeating it.
+
+    Keys carry the data version, so the bounds only limit memory: at most `size` entries, each gone
+    `ttl` seconds after it was built. Held by `st.cache_resource` (`shared_values`), so Streamlit's "Clear
+    caches" (and a test's `st.cache_resource.clear()`) empties it too.
+
+    Why not `st.cache_data`: it pickles each result and unpickles it on every read, and hashes its arguments
+    after inspecting the function's signature on every call; under a full room those two were a third of
+    the server's Python time (the load test's profile, docs/performance.md)."""
+
+    def __init__(self, size: int, ttl: float) -> None:
+        self._values: cachetools.TTLCache = cachetools.TTLCache(maxsize=size, ttl=ttl)
+        self._lock = threading.Lock()
+        self._building: dict[Hashable, threading.Lock] = {}
+
+    def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        with self._lock:
+            found = self._values.get(key, _MISSING)
+            if found is not _MISSING:
+                return found
+            gate = self._building.setdefault(key, threading.Lock())
+        with gate:  # one build per key; the others wait for it and take its value
+            with self._lock:
+                found = self._values.get(key, _MISSING)
+            if found is not _MISSING:
+                return found
+            try:
+                value = build()
+                with self._lock:
+                    self._values[key] = value
+            finally:
+                with self._lock:
+                    self._building.pop(key, None)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._values)
+
+
+_MISSING = object()
+
+
+@st.cache_resource(show_spinner=False)
+def shared_values() -> dict[str, Shared]:
+    """The process's shared values: query results, and what pages derive from them (tables, figures)."""
+    return {"results": Shared(CACHE_MAX_ENTRIES, CACHE_TTL_SECONDS),
+            "derived": Shared(CACHE_MAX_ENTRIES // 2, CACHE_TTL_SECONDS)}
+
+
+def forget_results() -> None:
+    """The data changed under the same version (a backup restored): every session reads it anew."""
+    for values in shared_values().values():
+        values.clear()
+
+
+def fresh(value: Any) -> Any:
+    """A shared result as a caller may change it without touching the shared one: DataFrames and Series as
+    copies that share their data until written (pandas' copy-on-write), containers and dataclasses rebuilt
+    around fresh items, immutable values as they are. About a microsecond per item, where unpickling a
+    result cost a millisecond or more."""
+    if isinstance(value, str | int | float | bool | bytes | type(None) | datetime.date | datetime.timedelta):
+        return value
+    if isinstance(value, pd.DataFrame | pd.Series):
+        return value.copy(deep=False)
+    if isinstance(value, list):
+        return [fresh(item) for item in value]
+    if isinstance(value, dict):
+        return {name: fresh(item) for name, item in value.items()}
+    if isinstance(value, tuple):
+        items = [fresh(item) for item in value]
+        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{f.name: fresh(getattr(value, f.name))
+                                             for f in dataclasses.fields(value) if f.init})
+    return copy.deepcopy(value)
 
 
 @contextlib.contextmanager
@@ -204,14 +288,20 @@ def read(cfg: Settings, version: Any, reader: Callable[..., Any], *args: Any) ->
         return data.read(version, reader, *args)
 
 
-@st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES // 4, show_spinner=False)
-def _cached_figure(name: str, args: tuple, kwargs: dict[str, Any], _builder: Callable[..., Any]) -> Any:
-    return _builder(*args, **kwargs)
+class SharedFigure(go.Figure):
+    """A figure built once and drawn by many sessions: its dictionary, which `st.plotly_chart` asks for on
+    every draw (a deep copy of the whole figure, about a tenth of a warm page's Python), is made once."""
+
+    def to_dict(self) -> dict[str, Any]:
+        made = self.__dict__.get("_shared_dict")
+        if made is None:
+            made = super().to_dict()
+            self.__dict__["_shared_dict"] = made
+        return made
 
 
-@st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES // 2, show_spinner=False)
-def _kept(name: str, key: Hashable, _args: tuple, _kwargs: dict[str, Any], _builder: Callable[..., Any]) -> Any:
-    return _builder(*_args, **_kwargs)
+def _built(name: str, key: Hashable, builder: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> Any:
+    return shared_values()["derived"].get((name, key), lambda: builder(*args, **kwargs))
 
 
 def kept(key: Hashable, builder: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -221,14 +311,20 @@ def kept(key: Hashable, builder: Callable[..., Any], *args: Any, **kwargs: Any) 
     the data version, so the derived value is too, and `key` (a tuple holding the data version and every
     other input that varies: slug, filters, page) names it without hashing whole DataFrames on every run,
     which cost more than building them again at times. Callers must not change what they get."""
-    return _kept(f"{builder.__module__}.{builder.__qualname__}", key, _args=args, _kwargs=kwargs, _builder=builder)
+    return _built(f"{builder.__module__}.{builder.__qualname__}", key, builder, args, kwargs)
 
 
 def figure(builder: Callable[..., Any], *args: Any, key: Hashable = None, **kwargs: Any) -> Any:
     """A chart built once per distinct input and shared, not copied: Plotly spends ~60 ms validating a
-    figure, more than the rest of a warm page. With `key` (see `kept`) only the key is hashed, not the
-    inputs. Callers must not change the figure they get."""
+    figure, more than the rest of a warm page, and its dictionary is made once too (`SharedFigure`). With
+    `key` (see `kept`) only the key is hashed, not the inputs: what a page run on every refresh should use.
+    Callers must not change the figure they get."""
     name = f"{builder.__module__}.{builder.__qualname__}"
-    if key is not None:
-        return _kept(name, key, _args=args, _kwargs=kwargs, _builder=builder)
-    return _cached_figure(name, args, kwargs, _builder=builder)
+    if key is None:
+        return _cached_figure(name, args, kwargs, _builder=builder)
+    return _built(name, key, lambda *a, **k: SharedFigure(builder(*a, **k)), args, kwargs)
+
+
+@st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_MAX_ENTRIES // 4, show_spinner=False)
+def _cached_figure(name: str, args: tuple, kwargs: dict[str, Any], _builder: Callable[..., Any]) -> Any:
+    return SharedFigure(_builder(*args, **kwargs))

@@ -41,6 +41,7 @@ def show(ctx: Admin) -> None:
             web.confirmed(restore_sure, "Yes, replace everything")
             counts = backup.restore_bytes(con, restore_file.getvalue())
             st.cache_data.clear()
+            web.forget_results()
             return counts
 
         web.write(cfg, _restore, lambda counts: f"Restored: {backup.describe(counts)}")
