@@ -153,3 +153,20 @@ def test_figures_with_a_key_are_built_once_per_key() -> None:
     assert data.figure(chart, [3], key=("board", 2)) is not one
     assert len(builds) == 2
     assert isinstance(one, data.SharedFigure)
+
+
+def test_a_page_run_gives_threads_short_turns_on_the_interpreter_lock(settings) -> None:
+    import sys
+
+    from mlbattle.web import setup
+    from tests.support.pages import run_page
+
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)
+    try:
+        at = run_page("pages/home.py")
+        assert not at.exception
+        assert sys.getswitchinterval() == pytest.approx(setup.SWITCH_INTERVAL_SECONDS)
+        assert setup.SWITCH_INTERVAL_SECONDS < 0.005
+    finally:
+        sys.setswitchinterval(before)

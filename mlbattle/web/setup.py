@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import streamlit as st
 
@@ -14,6 +15,13 @@ from .auth import is_admin
 from .data import STORE_FAILURES, stop_for_store_failure
 
 log = logging.getLogger(__name__)
+
+# How long a thread may hold Python's lock before another gets it (Python's default: 5 ms). The server is one
+# process of many threads, and a page run gives the lock up at every small system call (each element it
+# sends wakes the event loop) and then waits for it again behind whichever page run holds it: at 5 ms a
+# wait, a page of 30 elements waited 150 ms under a full room. At 1 ms the big screens under load answered
+# in a quarter of the time (docs/performance.md).
+SWITCH_INTERVAL_SECONDS = 0.001
 
 APP_TITLE = "ML-Battle Leaderboards"
 PAGES = {
@@ -59,7 +67,9 @@ def page(title: str, banner: bool = True) -> Settings:
 
 @st.cache_resource(show_spinner=False)
 def _started(db_key: str, _cfg: Settings) -> list[str]:
-    """Once per process and database: remove the scratch folders a killed sync or restore left behind."""
+    """Once per process and database: remove the scratch folders a killed sync or restore left behind, and
+    let page runs take turns on Python's lock in shorter slices."""
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     return scratch.sweep(_cfg)
 
 
