@@ -170,3 +170,19 @@ def test_a_page_run_gives_threads_short_turns_on_the_interpreter_lock(settings) 
         assert setup.SWITCH_INTERVAL_SECONDS < 0.005
     finally:
         sys.setswitchinterval(before)
+
+
+def test_a_result_nothing_can_change_is_handed_out_as_it_is_and_others_as_copies(settings) -> None:
+    @dataclass(frozen=True)
+    class Grade:
+        name: str
+        beaten: int
+
+    frozen_result = ("board", (Grade("ada", 2), Grade("bob", 1)))
+    table_result = Result(pd.DataFrame({"n": [1]}), 1)
+    with data.source(settings) as source:
+        assert source.read(("v",), lambda con: frozen_result) is frozen_result
+        handed = source.read(("v",), lambda con, name: table_result, "other")
+    assert handed is not table_result and handed.table is not table_result.table
+    assert data.immutable(frozen_result)
+    assert not data.immutable(table_result) and not data.immutable((1, [2])) and not data.immutable({"a": 1})

@@ -115,7 +115,7 @@ class Source:
     def read(self, version: Any, reader: Callable[..., Any], *args: Any) -> Any:
         """`reader(con, *args)` once per (reader, database, data version, args) for every session."""
         key = (reader.__module__, reader.__qualname__, self.cfg.db, version, args)
-        return fresh(shared_values()["results"].get(key, lambda: reader(self.connection(), *args)))
+        return shared_values()["results"].get(key, lambda: _Result.of(reader(self.connection(), *args))).handed_out()
 
 
 _last_seen: dict[tuple, Any] = {}
@@ -210,12 +210,15 @@ def forget_results() -> None:
         values.clear()
 
 
+_IMMUTABLE = (str, int, float, bool, bytes, type(None), datetime.date, datetime.timedelta)
+
+
 def fresh(value: Any) -> Any:
     """A shared result as a caller may change it without touching the shared one: DataFrames and Series as
     copies that share their data until written (pandas' copy-on-write), containers and dataclasses rebuilt
     around fresh items, immutable values as they are. About a microsecond per item, where unpickling a
     result cost a millisecond or more."""
-    if isinstance(value, str | int | float | bool | bytes | type(None) | datetime.date | datetime.timedelta):
+    if isinstance(value, _IMMUTABLE):
         return value
     if isinstance(value, pd.DataFrame | pd.Series):
         return value.copy(deep=False)
@@ -230,6 +233,31 @@ def fresh(value: Any) -> Any:
         return dataclasses.replace(value, **{f.name: fresh(getattr(value, f.name))
                                              for f in dataclasses.fields(value) if f.init})
     return copy.deepcopy(value)
+
+
+def immutable(value: Any) -> bool:
+    """True when nothing in `value` can be changed in place (scalars, and tuples and frozen dataclasses of
+    them, like a competition's grades): such a result is handed out as it is, without `fresh`."""
+    if isinstance(value, _IMMUTABLE):
+        return True
+    if isinstance(value, tuple):
+        return all(immutable(item) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type) and value.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+        return all(immutable(getattr(value, f.name)) for f in dataclasses.fields(value))
+    return False
+
+
+@dataclasses.dataclass(frozen=True)
+class _Result:
+    value: Any
+    frozen: bool  # nothing in it can change: handed out as it is
+
+    @classmethod
+    def of(cls, value: Any) -> _Result:
+        return cls(value, immutable(value))
+
+    def handed_out(self) -> Any:
+        return self.value if self.frozen else fresh(self.value)
 
 
 @contextlib.contextmanager
