@@ -96,6 +96,13 @@ def reject(con: duckdb.DuckDBPyConnection, username: str) -> str:
     return str(pending[0])
 
 
+def pending_username(con: duckdb.DuckDBPyConnection, username: str) -> str | None:
+    """The username as registered when it waits for approval, else None: "my results" tells that person
+    their registration arrived and waits, rather than that they are not registered."""
+    row = con.execute(queries.PENDING_EXISTS, [registry.username_key(username)]).fetchone()
+    return str(row[0]) if row else None
+
+
 PENDING_COLUMNS = ("kaggle_username", "name", "requested_at")
 REGISTERED_COLUMNS = ("kaggle_username", "name", "registered_via", "registered_at")
 

@@ -43,6 +43,7 @@ with register:
                 st.error(web.md(str(exc)))
             else:
                 web.count_registration()
+                web.forget_probes()  # "My results" below, in this same run, sees the registration
                 st.success(web.md(outcome.message))
 
 with mine:
@@ -54,7 +55,11 @@ with mine:
             person = data.read(version, reads.participant, lookup)
             results = data.read(version, movement.participant_results, lookup) if person else None
             snapshots = data.read(version, reads.participant_history, lookup) if person else None
-        if person is None:
+            waiting = data.read(version, registration.pending_username, lookup) if person is None else None
+        if waiting is not None:
+            st.info(f"{web.md(waiting)} is registered and waits for an organiser's approval: your results show "
+                    "here, and you appear on the leaderboards, once it is approved.", icon="⏳")
+        elif person is None:
             st.warning(f"{web.md(lookup)} is not registered. Register on the first tab.")
         else:
             assert results is not None and snapshots is not None  # read above for every person found

@@ -126,6 +126,12 @@ def test_demo_mode_fills_an_empty_database_and_says_so(app_env) -> None:
     assert int(next(m.value for m in at.metric if m.label == "Competitions")) >= 1
 
 
+def test_the_demo_banner_names_the_token_file_as_well_as_the_variables(app_env) -> None:
+    banner = said(app("pages/home.py"), "info")
+    for place in ("KAGGLE_API_TOKEN", "~/.kaggle/access_token", "KAGGLE_USERNAME", "KAGGLE_KEY"):
+        assert place in banner
+
+
 def test_the_app_navigates_with_links_that_keep_the_session(data) -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
     assert not at.exception
@@ -531,7 +537,10 @@ def test_admin_on_an_empty_database(kaggle_env, admin) -> None:
 
 def test_admin_import_without_credentials_says_what_to_set(data, admin) -> None:
     at = login(app("pages/admin.py"), admin)
-    assert "Importing needs Kaggle credentials" in shown(at)
+    hint = said(at, "info")
+    assert "Importing needs Kaggle credentials" in hint
+    for place in ("KAGGLE_API_TOKEN", "~/.kaggle/access_token", "KAGGLE_USERNAME", "KAGGLE_KEY", "kaggle.json"):
+        assert place in hint
     assert not [t for t in at.text_input if t.key == "kaggle_query"]
 
 

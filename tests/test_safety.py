@@ -441,6 +441,58 @@ def test_approval_keeps_a_registration_pending_matching_nothing_until_approved(s
     assert sync.sync(SLUG, settings, fetch=local_fetch({SLUG: zip_of(SLUG, [(1, "Ann's team", 0.8, "ann")])})).matched == 1
 
 
+def my_results(monkeypatch, username: str):
+    """The Participants page opened on "my results" for `username` (`?user=`), self-registration by approval."""
+    from mlbattle import web
+    from tests.support.pages import run_page
+
+    web.forget_probes()  # the test's own writes went round the app: the version probe is shared for a second
+    no_demo(monkeypatch)
+    monkeypatch.setenv("MLBATTLE_REGISTRATION", "approval")
+    monkeypatch.delenv("MLBATTLE_JOIN_CODE", raising=False)
+    return run_page("pages/participants.py", user=username)
+
+
+WAITS = "is registered and waits for an organiser's approval"
+
+
+def test_my_results_for_a_pending_registration_says_it_waits_for_approval_and_shows_no_results(
+        settings, local_fetch, monkeypatch):
+    from mlbattle import registration
+
+    with db.connect(settings) as con:
+        registry.add_competition(con, CompetitionFacts(SLUG, "Cup"))
+    at = my_results(monkeypatch, "ann")
+    assert "is not registered" in said(at.warning) and WAITS not in said(at.info)
+    submit(at, "ann", "Ann")  # the same run's "my results" sees the registration it just made
+    assert "waits for an organiser's approval" in said(at.success)
+    assert f"ann {WAITS}" in said(at.info) and "not registered" not in said(at.warning)
+    sync.sync(SLUG, settings, fetch=local_fetch({SLUG: zip_of(SLUG, [(1, "Ann's team", 0.9, "ann")])}))
+    at = my_results(monkeypatch, "ANN")  # opened with the username in the query, in any case
+    assert not at.exception and f"ann {WAITS}" in said(at.info)
+    assert not at.dataframe and "not registered" not in said(at.warning)
+    with db.connect(settings) as con:
+        registration.approve(con, "ann")
+    sync.sync(SLUG, settings, fetch=local_fetch({SLUG: zip_of(SLUG, [(1, "Ann's team", 0.8, "ann")])}))
+    at = my_results(monkeypatch, "ann")
+    assert WAITS not in said(at.info) and list(at.dataframe[0].value["competition"]) == [SLUG]
+
+
+def test_my_results_says_not_registered_for_an_unknown_or_a_rejected_username(settings, monkeypatch):
+    from mlbattle import registration
+
+    cfg = dataclasses.replace(settings, registration="approval")
+    with db.connect(cfg) as con:
+        registration.register_self(con, cfg, "bob", "Bob")
+    at = my_results(monkeypatch, "nobody")
+    assert "nobody is not registered" in said(at.warning) and WAITS not in said(at.info)
+    assert f"bob {WAITS}" in said(my_results(monkeypatch, "bob").info)
+    with db.connect(cfg) as con:
+        registration.reject(con, "bob")
+    at = my_results(monkeypatch, "bob")  # the answer kept for the pending request is not shown again
+    assert "bob is not registered" in said(at.warning) and WAITS not in said(at.info)
+
+
 def test_closed_registration_registers_nothing(settings, monkeypatch):
     at = register_page(monkeypatch, "off")
     assert "Registration is closed" in said(at.info) and not any(t.key == "register_username" for t in at.text_input)

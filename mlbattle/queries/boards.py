@@ -237,13 +237,15 @@ APP_UNMATCHED_WITH_CANDIDATES = """
 
 
 # Cheap probes that key the pages' caches: any write that changes what a page shows changes one of these.
-# The whole app: every competition's and event's row, the sync runs, the participants.
+# The whole app: every competition's and event's row, the sync runs, the participants, and who waits for
+# approval ("my results" says so for a pending username, and a rejected request must stop saying it).
 APP_DATA_VERSION = """
     SELECT (SELECT hash(list(c ORDER BY c.slug)) FROM competitions c) AS competitions,
            (SELECT hash(list(e ORDER BY e.slug)) FROM events e) AS events,
            (SELECT count(*) FROM sync_runs) AS runs, (SELECT max(finished_at) FROM sync_runs) AS last_run,
            (SELECT count(*) FROM participants) AS participants,
-           (SELECT max(created_at) FROM participants) AS last_registered"""
+           (SELECT max(created_at) FROM participants) AS last_registered,
+           (SELECT hash(list(username_key ORDER BY username_key)) FROM pending_participants) AS pending"""
 
 # One competition: its row (content hash, settings), its newest run, the participants.
 APP_COMPETITION_VERSION = """

@@ -58,8 +58,8 @@ def page(title: str, banner: bool = True) -> Settings:
     if demo.is_demo(cfg) and banner:
         st.info(
             "**Demo mode**: these leaderboards are sample data loaded through the app's own sync, because no "
-            "Kaggle credentials are set. Set `KAGGLE_USERNAME` and `KAGGLE_KEY` (or `KAGGLE_API_TOKEN`) to "
-            "follow real competitions.",
+            "Kaggle credentials are set. Set `KAGGLE_API_TOKEN`, save the token in `~/.kaggle/access_token`, "
+            "or set `KAGGLE_USERNAME` and `KAGGLE_KEY` to follow real competitions.",
             icon="🧪",
         )
     return cfg

@@ -16,8 +16,9 @@ def show(ctx: Admin) -> None:
     event_titles = ctx.event_titles
     event_label = ctx.event_label
     if not cfg.kaggle.present:
-        st.info("Importing needs Kaggle credentials: set `KAGGLE_USERNAME` and `KAGGLE_KEY` (or "
-                "`KAGGLE_API_TOKEN`) in the environment or in `.streamlit/secrets.toml`, then reload.")
+        st.info("Importing needs Kaggle credentials, read in this order: `KAGGLE_API_TOKEN` (environment or "
+                "`.streamlit/secrets.toml`), a token saved in `~/.kaggle/access_token`, `KAGGLE_USERNAME` and "
+                "`KAGGLE_KEY`, or `~/.kaggle/kaggle.json`. Set one, then reload.")
     else:
         with st.form("kaggle_search"):
             query = st.text_input("Search Kaggle's competitions", key="kaggle_query", max_chars=100,
