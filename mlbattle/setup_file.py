@@ -21,6 +21,7 @@ event.toml::
       worst = 0.5                     # optional, all three or none: event points
       best = 1.0
       points = 100
+      baselines = [0.75, 0.8]         # optional: score thresholds to grade against ([] clears them)
       title = "Spaceship Titanic"     # optional: used only when Kaggle cannot be asked (no credentials)
       metric = "Categorization Accuracy"
       deadline = 2026-12-31T23:59:00  # optional, naive UTC, as title and metric
@@ -56,7 +57,7 @@ from typing import Any
 
 import duckdb
 
-from . import db, export, imports, kaggle_client, locks, queries, reads, registry, sync
+from . import db, export, grades, imports, kaggle_client, locks, queries, reads, registry, sync
 from .registry import CompetitionFacts
 from .settings import Settings
 from .setup_parse import (  # noqa: F401 - the reading side, used through this module too
@@ -153,6 +154,8 @@ def _apply_competition(con: duckdb.DuckDBPyConnection, comp: DeclaredCompetition
         registry.set_direction(con, comp.slug, None if comp.direction == "auto" else comp.direction)
     if comp.scoring is not None:
         registry.set_scoring(con, comp.slug, *comp.scoring)
+    if comp.baselines is not None:
+        grades.set_baselines(con, comp.slug, comp.baselines)
 
 
 def _sync_existing(settings: Settings, slugs: list[str]) -> list[sync.SyncResult]:
@@ -207,6 +210,7 @@ def _competition_pairs(comp: Mapping[str, Any]) -> list[tuple[str, Any]]:
         ("slug", comp["slug"]), ("status", comp["status"]), ("auto_sync", comp["auto_sync"]),
         ("direction", comp["direction_override"]),
         *(scoring if comp["points"] is not None else []),
+        ("baselines", list(grades.parse_baselines(comp["baselines"])) or None),
         ("title", comp["title"]), ("metric", comp["metric"]), ("deadline", comp["deadline"]),
     ]
 
@@ -223,4 +227,6 @@ def _toml_value(value: Any) -> str:
         return repr(float(value)) if isinstance(value, float) else str(value)
     if isinstance(value, (date, datetime)):
         return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")

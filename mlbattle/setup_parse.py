@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from . import kaggle_client, registry
+from . import grades, kaggle_client, registry
 from . import settings as settings_module
 from .registry import CompetitionFacts
 from .settings import BY_FIELD, DECLARABLE, PROJECT_DIR, SettingsError
@@ -25,8 +25,8 @@ TRIGGER = "setup"
 MAX_FILE_BYTES = 20 * 1024**2
 
 EVENT_KEYS = ("slug", "title", "start", "end", "description", "competitions")
-COMPETITION_KEYS = ("slug", "url", "status", "auto_sync", "direction", "worst", "best", "points", "title",
-                    "metric", "deadline")
+COMPETITION_KEYS = ("slug", "url", "status", "auto_sync", "direction", "worst", "best", "points", "baselines",
+                    "title", "metric", "deadline")
 # Kaggle's credentials, and every setting declared secret (its name and its variable's), by any spelling.
 SECRET_KEYS = ("kaggle_username", "kaggle_key", "kaggle_api_token", "kaggle",
                *sorted({name.lower() for row in settings_module.SETTINGS if row.secret
@@ -56,6 +56,7 @@ class DeclaredCompetition:
     auto_sync: bool | None = None
     direction: str | None = None
     scoring: tuple[float, float, float] | None = None
+    baselines: tuple[float, ...] | None = None  # () clears them
     title: str | None = None
     metric: str | None = None
     deadline: datetime | None = None
@@ -217,7 +218,8 @@ def _competition(item: Mapping[str, Any], event: str | None, source: str, where:
         raise _fail(source, where, "auto_sync must be true or false")
     return DeclaredCompetition(
         slug=slug, event=event, status=status, auto_sync=auto_sync, direction=direction,
-        scoring=_scoring(item, source, where), title=_string(item, "title", source, where, 300),
+        scoring=_scoring(item, source, where), baselines=_baselines(item, source, where),
+        title=_string(item, "title", source, where, 300),
         metric=_string(item, "metric", source, where, 200), deadline=_deadline(item, source, where),
     )
 
@@ -244,6 +246,24 @@ def _scoring(item: Mapping[str, Any], source: str, where: str) -> tuple[float, f
     if points <= 0:
         raise _fail(source, where, "points must be positive")
     return worst, best, points
+
+
+def _baselines(item: Mapping[str, Any], source: str, where: str) -> tuple[float, ...] | None:
+    """The organiser's grading thresholds as a TOML array of numbers (`[]` clears them). TOML can spell NaN
+    and infinity, which no score could ever beat, so they are refused as the CLI and Admin refuse them."""
+    value = item.get("baselines")
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise _fail(source, where, f"baselines must be an array of numbers like [0.75, 0.8], not {str(value)[:30]!r}")
+    if len(value) > grades.MAX_BASELINES:
+        raise _fail(source, where, f"at most {grades.MAX_BASELINES} baselines, not {len(value)}")
+    for number in value:
+        if isinstance(number, bool) or not isinstance(number, (int, float)):
+            raise _fail(source, where, f"baselines must be numbers, not {str(number)[:30]!r}")
+        if not math.isfinite(number):
+            raise _fail(source, where, f"baselines must be finite numbers, not {number!r}")
+    return tuple(float(number) for number in value)
 
 
 def _deadline(item: Mapping[str, Any], source: str, where: str) -> datetime | None:

@@ -76,7 +76,8 @@ def is_stale(last_attempt_at: datetime | None, settings: Settings, at: datetime 
     return (at or utc_now()) - last_attempt_at >= timedelta(seconds=settings.sync_interval)
 
 
-_SYNC_STATE_COLUMNS = ("metric", "last_attempt_at", "status", "auto_sync", "content_hash", "direction_override")
+_SYNC_STATE_COLUMNS = ("metric", "last_attempt_at", "status", "auto_sync", "content_hash", "direction_override",
+                       "board")
 
 
 def _state(settings: Settings, slug: str) -> dict | None:
@@ -125,8 +126,11 @@ def _run(slug: str, settings: Settings, trigger: str, fetch: Fetch, state: dict,
             zip_path = fetch(slug, Path(folder))
             download = open_download(zip_path, Path(folder), settings.max_download_bytes)
             # A new download is inflated and parsed before the file is taken; the load decides again on the
-            # hash it finds then, so another process loading in between changes nothing but wasted work.
-            parsed = None if download.content_hash == state["content_hash"] else loader.parse_download(
+            # hash and board it finds then, so another process loading in between changes nothing but wasted
+            # work. The same bytes served as the other board (a private split scored like the public one) are
+            # a change too: the switch is loaded, and its alert (the reveal) is watched for like any other.
+            same = download.content_hash == state["content_hash"] and download.board == state["board"]
+            parsed = None if same else loader.parse_download(
                 download, settings.memory_limit, held.hint_of(state["direction_override"], state["metric"]))
             with db.connect(settings) as con:
                 watch = notify.Watch(con, settings, slug, changing=parsed is not None)

@@ -156,6 +156,34 @@ def test_the_webhook_url_stays_out_of_the_settings_repr_and_the_cli(kaggle, kagg
     assert not any("SECRET" in done.stdout + done.stderr for done in outputs)
 
 
+def test_a_private_download_with_the_public_boards_very_bytes_sends_the_reveal_once(hooked, kaggle, kaggle_env):
+    """Only the file's name tells the boards apart: the store's hash is the same, the switch is still the reveal."""
+    rows = board({"ann": 1, "ben": 3, "cy": 15})
+    with WebhookReceiver("ok") as hook:
+        settings = hooked(hook)
+        kaggle.set_leaderboard(SLUG, zip_of(SLUG, rows))
+        assert sync.sync(SLUG, settings).outcome == "created"
+        assert hook.bodies == []  # never for a competition's first download
+        kaggle.set_leaderboard(SLUG, zip_of(SLUG, rows, private=True))
+        assert sync.sync(SLUG, settings).outcome == "updated"
+        assert sync.sync(SLUG, settings).outcome == "unchanged"  # the same private board again
+    with db.connect(settings) as con:
+        hashes = {row[0] for row in con.execute("SELECT content_hash FROM sync_runs WHERE competition_slug = ?",
+                                                [SLUG]).fetchall()}
+    assert len(hashes) == 1  # the very bytes, three times
+    assert hook.texts == ["🔓 Alert Cup: the private leaderboard is out. 1. Ann Lee (=); 2. Ben Okafor (=); 3. Cy (=)."]
+
+
+def test_a_competition_whose_first_download_is_private_sends_no_reveal(hooked, kaggle, kaggle_env):
+    rows = board({"ann": 1, "ben": 3, "cy": 15})
+    with WebhookReceiver("ok") as hook:
+        settings = hooked(hook)
+        kaggle.set_leaderboard(SLUG, zip_of(SLUG, rows, private=True))
+        assert sync.sync(SLUG, settings).outcome == "created"
+        assert sync.sync(SLUG, settings).outcome == "unchanged"
+    assert hook.bodies == []
+
+
 # ---------------------------------------------------------------- the rules on their own
 
 def state(*people: tuple[str, int, int, str | None], board: str = "public", loaded: bool = True) -> BoardState:

@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
-from mlbattle import db, queries, reads, registry, setup_file
+from mlbattle import db, grades, queries, reads, registry, setup_file, sync
 from mlbattle import settings as settings_module
 from mlbattle.registry import CompetitionFacts
 from mlbattle.settings import Settings
 from mlbattle.setup_file import SetupError
+from tests.support.boards import zip_of
 from tests.support.kaggle_stand_in import KaggleStandIn
 from tools import samples
 
@@ -270,6 +271,19 @@ BAD_TOML: dict[str, tuple[str, str]] = {
     "unknown setting": (EVENT_TOML + "colour = 3\n", "[settings]: unknown key 'colour'"),
     "bad setting": (EVENT_TOML.replace("sync_interval = 120", "sync_interval = -5"),
                     "sync_interval must be a number of at least 0"),
+    "baseline NaN": (EVENT_TOML.replace("points = 100\n", "points = 100\n  baselines = [0.7, nan]\n"),
+                     "competition 'spaceship-titanic': baselines must be finite numbers, not nan"),
+    "baseline infinity": (EVENT_TOML.replace("points = 100\n", "points = 100\n  baselines = [-inf]\n"),
+                          "competition 'spaceship-titanic': baselines must be finite numbers, not -inf"),
+    "baseline a word": (EVENT_TOML.replace("points = 100\n", 'points = 100\n  baselines = [0.7, "0.8x"]\n'),
+                        "competition 'spaceship-titanic': baselines must be numbers, not '0.8x'"),
+    "baseline a switch": (EVENT_TOML.replace("points = 100\n", "points = 100\n  baselines = [true]\n"),
+                          "competition 'spaceship-titanic': baselines must be numbers, not 'True'"),
+    "baselines not an array": (EVENT_TOML.replace("points = 100\n", 'points = 100\n  baselines = "0.7, 0.8"\n'),
+                               "competition 'spaceship-titanic': baselines must be an array of numbers like "
+                               "[0.75, 0.8], not '0.7, 0.8'"),
+    "too many baselines": (EVENT_TOML.replace("points = 100\n", f"points = 100\n  baselines = {list(range(51))}\n"),
+                           "competition 'spaceship-titanic': at most 50 baselines, not 51"),
 }
 
 BAD_CSV: dict[str, tuple[str, str]] = {
@@ -346,3 +360,72 @@ def test_export_then_apply_into_a_fresh_database_rebuilds_the_same_setup(
     assert sorted(rebuilt["competitions"]) == sorted(original["competitions"])
     with db.connect(fresh) as con:
         assert setup_file.export_setup(con) == (toml, people)
+
+
+GRADED = [(1, "A", 0.91, "ada"), (2, "B", 0.82, "bob"), (0, "Benchmark", 0.80, ""), (3, "C", 0.70, "carol")]
+
+
+def _thresholds(settings: Settings, slug: str) -> list[float]:
+    with db.connect(settings) as con:
+        return [b.score for b in grades.baselines(con, slug) if b.source == "organiser"]
+
+
+def _graded(settings: Settings, slug: str) -> grades.Grades:
+    with db.connect(settings) as con:
+        return grades.grades(con, slug)
+
+
+def test_baselines_travel_with_the_exported_setup_and_grade_the_same_after_a_redeploy(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, local_fetch
+) -> None:
+    with db.connect(settings) as con:
+        registry.add_competition(con, CompetitionFacts("course", "Course", metric="Accuracy"), status="completed")
+        registry.add_competition(con, CompetitionFacts("no-thresholds", "Plain"), status="completed")
+        grades.set_baselines(con, "course", [0.75, 0.85, 1e-05])
+        for name in ("ada", "bob", "carol"):
+            registry.add_participant(con, name)
+        toml, people = setup_file.export_setup(con)
+    assert "baselines = [0.75, 0.85, 1e-05]" in toml
+    assert toml.count("baselines") == 1  # none written for a competition without them
+    sync.sync("course", settings, fetch=local_fetch({"course": zip_of("course", GRADED)}))
+
+    monkeypatch.setenv("MLBATTLE_DB", str(tmp_path / "fresh" / "mlbattle.duckdb"))
+    fresh = settings_module.load(secrets={})
+    setup_file.apply_declared(fresh, _declare(tmp_path / "exported", toml, people))
+    sync.sync("course", fresh, fetch=local_fetch({"course": zip_of("course", GRADED)}))
+
+    assert sorted(_state(fresh)["competitions"]) == sorted(_state(settings)["competitions"])
+    original, rebuilt = _graded(settings, "course"), _graded(fresh, "course")
+    assert [b.score for b in rebuilt.baselines if b.source == "organiser"] == [0.75, 0.85, 1e-05]
+    assert rebuilt.baselines == original.baselines and rebuilt.rows() == original.rows()
+    assert [row[3] for row in rebuilt.rows()] == [4, 3, 1]  # of 0.8 (the benchmark), 0.75, 0.85 and 1e-05
+    with db.connect(fresh) as con:
+        assert setup_file.export_setup(con) == (toml, people)
+
+
+def test_declared_baselines_replace_the_stored_ones_an_empty_array_clears_them_and_leaving_the_key_out_keeps_them(
+    settings: Settings, tmp_path: Path
+) -> None:
+    declared = EVENT_TOML.replace("points = 100\n", "points = 100\n  baselines = [0.6, 0.9]\n")
+    setup_file.apply_declared(settings, _declare(tmp_path / "one", declared))
+    assert _thresholds(settings, "spaceship-titanic") == [0.6, 0.9]
+    setup_file.apply_declared(settings, _declare(tmp_path / "two", EVENT_TOML))
+    assert _thresholds(settings, "spaceship-titanic") == [0.6, 0.9]
+    cleared = EVENT_TOML.replace("points = 100\n", "points = 100\n  baselines = []\n")
+    setup_file.apply_declared(settings, _declare(tmp_path / "three", cleared))
+    assert _thresholds(settings, "spaceship-titanic") == []
+
+
+def test_a_bad_baseline_for_an_existing_competition_is_refused_and_its_baselines_stay(
+    occupied: Settings, tmp_path: Path
+) -> None:
+    with db.connect(occupied) as con:
+        grades.set_baselines(con, "existing-comp", [0.5])
+    before = _state(occupied)
+    toml = '[[competitions]]\nslug = "existing-comp"\nstatus = "ongoing"\nbaselines = [0.6, inf]\n'
+    with pytest.raises(SetupError) as refused:
+        setup_file.apply_declared(occupied, _declare(tmp_path / "decl", toml, people=None))
+    assert str(refused.value).endswith("event.toml: competition 'existing-comp': baselines must be finite numbers, "
+                                       "not inf")
+    assert _state(occupied) == before
+    assert _thresholds(occupied, "existing-comp") == [0.5]

@@ -84,7 +84,8 @@ BACKUP_INSERT = {table: f"INSERT INTO {table} BY NAME SELECT * FROM backup_incom
 
 # The declared setup's view of what organisers entered, for exporting it as event.toml + participants.csv.
 SETUP_COMPETITIONS = """
-    SELECT slug, event_slug, title, deadline, metric, status, auto_sync, direction_override, worst, best, points
+    SELECT slug, event_slug, title, deadline, metric, status, auto_sync, direction_override, worst, best, points,
+           baselines
     FROM competitions ORDER BY event_slug NULLS LAST, created_at, slug"""
 SETUP_PARTICIPANTS = "SELECT kaggle_username, display_name FROM participants ORDER BY created_at, username_key"
 

@@ -144,10 +144,11 @@ LOADED_STATE = "SELECT content_hash, file_kind, board FROM competitions WHERE sl
 SET_CONTENT_HASH = "UPDATE competitions SET content_hash = ? WHERE slug = ?"
 
 # What a sync needs before it downloads: does the competition exist, its metric, its last attempt, and the
-# hash of the download it holds (a new download is parsed before the load takes the file).
+# hash and board of the download it holds (a new download, or a switch of board, is parsed before the load
+# takes the file).
 SYNC_STATE = """
     SELECT metric, (SELECT max(started_at) FROM sync_runs WHERE competition_slug = ?) AS last_attempt_at, status,
-           auto_sync, content_hash, direction_override
+           auto_sync, content_hash, direction_override, board
     FROM competitions WHERE slug = ?"""
 
 # ---------------------------------------------------------------- matching (rules 1-5, one join)
