@@ -233,8 +233,9 @@ def prepare(folder: Path, plan: Plan) -> Fixture:
 class AppServer(app_server.AppServer):
     """The real app on the load-test database, plus what the report reads off it."""
 
-    def __init__(self, fixture: Fixture, name: str, script: Path | None = None) -> None:
-        super().__init__(fixture.env(), Path(fixture.folder), name, script)
+    def __init__(self, fixture: Fixture, name: str, script: Path | None = None,
+                 env: dict[str, str] | None = None) -> None:
+        super().__init__({**fixture.env(), **(env or {})}, Path(fixture.folder), name, script)
 
     def log_errors(self) -> list[str]:
         """Tracebacks and errors the server logged (one line each)."""
@@ -1125,7 +1126,10 @@ def run(plan: Plan, think: float = 0.0) -> tuple[str, LoadResult, MemoryResult |
         server_floor = empty_page_time(fixture, plan.repeats) if plan.script_sizes else None
         memory = None
         if plan.memory:
-            with AppServer(fixture, "memory-server") as server:
+            # The pages' shared results live in st.cache_resource, whose entries Streamlit's metrics count by
+            # size only with this option on (otherwise as a number of entries).
+            with AppServer(fixture, "memory-server", env={"STREAMLIT_SERVER_ENABLE_EXPENSIVE_MEMORY_STATS": "true"}) \
+                    as server:
                 memory = memory_run(server, fixture, plan)
         floor = None
         if plan.apptest and plan.script_sizes:
