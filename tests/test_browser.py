@@ -187,7 +187,9 @@ def test_demo_visitor_follows_the_navigation_to_a_leaderboard_and_the_event_stan
         page.goto(f"{demo_app.url}/event?event={event.slug}")  # the standings' link opens the big screen
         main(page).get_by_role("link", name=re.compile("Big screen")).click()
         expect(page).to_have_url(re.compile(rf"/screen\?event={event.slug}$"))
-        look_at_the_big_screen(page, demo_app.url, event, competition)
+        medalled = next(c for c in config.competitions  # the other live board: the demo has medals on it
+                        if c.event == event.slug and c.status == "ongoing" and c.slug != competition.slug)
+        look_at_the_big_screen(page, demo_app.url, event, medalled)
 
 
 
@@ -229,8 +231,9 @@ SCREEN = {"width": 1920, "height": 1080}
 
 
 def look_at_the_big_screen(page: Page, url: str, event, competition) -> None:
-    """At a projector's 1920x1080: no sidebar, the title, the participants' top in large type, the clock
-    ticking in the browser, and the event's slides turning by themselves (the page's timer fragment)."""
+    """At a projector's 1920x1080: no sidebar, the title, the participants' top in large type with their
+    medals, the clock ticking in the browser, and the event's slides turning by themselves (the page's timer
+    fragment)."""
     page.set_viewport_size(SCREEN)
     expect(main(page).get_by_text(re.compile(r"slide 1 of \d+"))).to_be_visible()
     expect(page.locator('[data-testid="stSidebar"]')).to_be_hidden()
@@ -245,6 +248,7 @@ def look_at_the_big_screen(page: Page, url: str, event, competition) -> None:
     assert 2 <= rows.count() <= 11 and rows.nth(1).locator("td").first.inner_text() == "1"
     size = rows.nth(1).evaluate("row => parseFloat(getComputedStyle(row.querySelector('td')).fontSize)")
     assert size >= 40, size  # read from the last row of a hall
+    expect(rows.locator("td.medal").filter(has_text=re.compile("🥇|🥈|🥉")).first).to_be_visible()
     clock = page.frame_locator('[data-testid="stIFrame"], iframe').first
     expect(clock.get_by_text(re.compile(r"synced|not synced yet"))).to_be_visible()
     expect(clock.get_by_text(re.compile(r"left$|deadline passed"))).to_be_visible()
