@@ -245,6 +245,11 @@ def test_a_failure_while_writing_leaves_nothing_of_the_setup_behind(
     assert len(_state(settings)["competitions"]) == 2 and len(_state(settings)["participants"]) == 3
 
 
+def with_baselines(value: str) -> str:
+    """EVENT_TOML with `baselines = value` on its first competition (spaceship-titanic)."""
+    return EVENT_TOML.replace("points = 100\n", f"points = 100\n  baselines = {value}\n")
+
+
 BAD_TOML: dict[str, tuple[str, str]] = {
     "not toml": ("[[events]\nslug = ", "event.toml is not valid TOML: "),
     "unknown top key": ("[[event]]\nslug = 'x'\n", "event.toml: the top level: unknown key 'event'"),
@@ -271,18 +276,18 @@ BAD_TOML: dict[str, tuple[str, str]] = {
     "unknown setting": (EVENT_TOML + "colour = 3\n", "[settings]: unknown key 'colour'"),
     "bad setting": (EVENT_TOML.replace("sync_interval = 120", "sync_interval = -5"),
                     "sync_interval must be a number of at least 0"),
-    "baseline NaN": (EVENT_TOML.replace("points = 100\n", "points = 100\n  baselines = [0.7, nan]\n"),
+    "baseline NaN": (with_baselines("[0.7, nan]"),
                      "competition 'spaceship-titanic': baselines must be finite numbers, not nan"),
-    "baseline infinity": (EVENT_TOML.replace("points = 100\n", "points = 100\n  baselines = [-inf]\n"),
+    "baseline infinity": (with_baselines("[-inf]"),
                           "competition 'spaceship-titanic': baselines must be finite numbers, not -inf"),
-    "baseline a word": (EVENT_TOML.replace("points = 100\n", 'points = 100\n  baselines = [0.7, "0.8x"]\n'),
+    "baseline a word": (with_baselines('[0.7, "0.8x"]'),
                         "competition 'spaceship-titanic': baselines must be numbers, not '0.8x'"),
-    "baseline a switch": (EVENT_TOML.replace("points = 100\n", "points = 100\n  baselines = [true]\n"),
+    "baseline a switch": (with_baselines("[true]"),
                           "competition 'spaceship-titanic': baselines must be numbers, not 'True'"),
-    "baselines not an array": (EVENT_TOML.replace("points = 100\n", 'points = 100\n  baselines = "0.7, 0.8"\n'),
+    "baselines not an array": (with_baselines('"0.7, 0.8"'),
                                "competition 'spaceship-titanic': baselines must be an array of numbers like "
                                "[0.75, 0.8], not '0.7, 0.8'"),
-    "too many baselines": (EVENT_TOML.replace("points = 100\n", f"points = 100\n  baselines = {list(range(51))}\n"),
+    "too many baselines": (with_baselines(str(list(range(51)))),
                            "competition 'spaceship-titanic': at most 50 baselines, not 51"),
 }
 
@@ -406,12 +411,12 @@ def test_baselines_travel_with_the_exported_setup_and_grade_the_same_after_a_red
 def test_declared_baselines_replace_the_stored_ones_an_empty_array_clears_them_and_leaving_the_key_out_keeps_them(
     settings: Settings, tmp_path: Path
 ) -> None:
-    declared = EVENT_TOML.replace("points = 100\n", "points = 100\n  baselines = [0.6, 0.9]\n")
+    declared = with_baselines("[0.6, 0.9]")
     setup_file.apply_declared(settings, _declare(tmp_path / "one", declared))
     assert _thresholds(settings, "spaceship-titanic") == [0.6, 0.9]
     setup_file.apply_declared(settings, _declare(tmp_path / "two", EVENT_TOML))
     assert _thresholds(settings, "spaceship-titanic") == [0.6, 0.9]
-    cleared = EVENT_TOML.replace("points = 100\n", "points = 100\n  baselines = []\n")
+    cleared = with_baselines("[]")
     setup_file.apply_declared(settings, _declare(tmp_path / "three", cleared))
     assert _thresholds(settings, "spaceship-titanic") == []
 
