@@ -15,8 +15,9 @@ PAGE_SIZES = (50, 100, 250, 500)
 
 
 def _table(rows, moves, teams, board_name, revealed):
-    """The page of rows with its Medal, Move and reveal columns: built once per data version and page."""
-    return web.shakeup.marked(web.marked(rows, moves, teams, board_name), revealed)
+    """The page of rows with its Medal, Move and reveal columns, as Arrow: built once per data version and
+    page, and drawn by every session without converting it again."""
+    return web.as_arrow(web.shakeup.marked(web.marked(rows, moves, teams, board_name), revealed))
 
 
 cfg = web.page("Leaderboard")

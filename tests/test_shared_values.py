@@ -186,3 +186,15 @@ def test_a_result_nothing_can_change_is_handed_out_as_it_is_and_others_as_copies
     assert handed is not table_result and handed.table is not table_result.table
     assert data.immutable(frozen_result)
     assert not data.immutable(table_result) and not data.immutable((1, [2])) and not data.immutable({"a": 1})
+
+
+def test_a_table_is_kept_as_arrow_unless_arrow_cannot_take_a_column() -> None:
+    import pyarrow as pa
+
+    frame = pd.DataFrame({"name": ["ada", "bob"], "rank": [1, 2], "movement": ["▲3", None]})
+    table = data.as_arrow(frame)
+    assert isinstance(table, pa.Table)
+    assert table.column_names == ["name", "rank", "movement"] and table.to_pandas().equals(frame)
+
+    mixed = pd.DataFrame({"cell": [1, "a", 2.5]})  # a column of mixed types: Streamlit converts it its own way
+    assert data.as_arrow(mixed) is mixed

@@ -26,6 +26,7 @@ from .data import (
     PAGE_BUSY_SECONDS,
     PROBE_FRESH_SECONDS,
     Source,
+    as_arrow,
     figure,
     forget_probes,
     forget_results,
@@ -52,7 +53,7 @@ from .setup import APP_TITLE, PAGES, load_settings, page
 
 __all__ = [
     "APP_TITLE", "LOCKOUT_SECONDS", "MAX_FAILURES", "PAGES", "PAGE_BUSY_SECONDS", "PROBE_FRESH_SECONDS",
-    "Refresher", "Source", "SyncState", "Watch", "admin_gate", "age_text", "autorefresh", "changed", "confirmed",
+    "Refresher", "Source", "SyncState", "Watch", "admin_gate", "as_arrow", "age_text", "autorefresh", "changed", "confirmed",
     "count_registration", "figure", "flash", "follow", "forget_probes", "forget_results", "is_admin", "kept", "link", "load_settings",
     "locked_for", "login", "logout", "marked", "md", "medal_kpi", "movers_strip",
     "oidc_configured", "page", "pick", "probe", "read", "refresh_on_view", "refresher", "registration_wait",

@@ -25,6 +25,7 @@ import cachetools
 import duckdb
 import pandas as pd
 import plotly.graph_objects as go
+import pyarrow as pa
 import streamlit as st
 
 from .. import db
@@ -326,6 +327,16 @@ class SharedFigure(go.Figure):
             made = super().to_dict()
             self.__dict__["_shared_dict"] = made
         return made
+
+
+def as_arrow(frame: pd.DataFrame) -> pa.Table | pd.DataFrame:
+    """A table to keep and draw as Arrow: `st.dataframe` sends an Arrow table as it is, where it converts a
+    DataFrame again on every draw (a tenth of a warm leaderboard's Python). A frame Arrow cannot take as it
+    stands (a column of mixed types) stays a DataFrame, which Streamlit converts its own way."""
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return frame
 
 
 def _built(name: str, key: Hashable, builder: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> Any:
