@@ -56,40 +56,30 @@ GRADE_COMPETITION = """
 
 SET_BASELINES = "UPDATE competitions SET baselines = ? WHERE slug = ?"
 
-# The board's benchmarks (rank-0 rows) with a finite score, in the file's order.
-GRADE_BENCHMARKS = """
-    SELECT team_name, score FROM kaggle_rows
+def _grade_statements(rows: str, members: str) -> tuple[str, str]:
+    """Grading's two reads of one stored board (`rows` and its `members`, fixed table names): its benchmarks
+    (rank-0 rows) with a finite score in the file's order, and each participant with their best row's score
+    (the participant's team's score)."""
+    benchmarks = f"""
+    SELECT team_name, score FROM {rows}
     WHERE competition_slug = ? AND is_benchmark AND score IS NOT NULL AND isfinite(score)
-    ORDER BY position"""
-
-# Each participant on the current board with their best row's score (the participant's team's score).
-GRADE_PARTICIPANTS = """
+    ORDER BY position"""  # noqa: S608 - fixed table names
+    participants = f"""
     WITH matched AS (
         SELECT p.display_name, p.kaggle_username, p.username_key, r.kaggle_rank, r.position, r.team_name, r.score
-        FROM kaggle_rows r
-        JOIN kaggle_members m ON m.competition_slug = r.competition_slug AND m.position = r.position
+        FROM {rows} r
+        JOIN {members} m ON m.competition_slug = r.competition_slug AND m.position = r.position
         JOIN participants p ON p.username_key = m.username_key
         WHERE r.competition_slug = ? AND NOT r.is_benchmark)
     SELECT display_name, kaggle_username, team_name, kaggle_rank, score FROM matched
     QUALIFY row_number() OVER (PARTITION BY username_key ORDER BY kaggle_rank, position) = 1
-    ORDER BY kaggle_rank, username_key"""
+    ORDER BY kaggle_rank, username_key"""  # noqa: S608 - fixed table names
+    return benchmarks, participants
 
-# After the reveal: the kept public board's benchmarks and each participant's best row there (the same shapes
-# as GRADE_BENCHMARKS and GRADE_PARTICIPANTS).
-GRADE_PUBLIC_BENCHMARKS = """
-    SELECT team_name, score FROM public_boards
-    WHERE competition_slug = ? AND is_benchmark AND score IS NOT NULL AND isfinite(score)
-    ORDER BY position"""
-GRADE_PUBLIC_PARTICIPANTS = """
-    WITH matched AS (
-        SELECT p.display_name, p.kaggle_username, p.username_key, r.kaggle_rank, r.position, r.team_name, r.score
-        FROM public_boards r
-        JOIN public_board_members m ON m.competition_slug = r.competition_slug AND m.position = r.position
-        JOIN participants p ON p.username_key = m.username_key
-        WHERE r.competition_slug = ? AND NOT r.is_benchmark)
-    SELECT display_name, kaggle_username, team_name, kaggle_rank, score FROM matched
-    QUALIFY row_number() OVER (PARTITION BY username_key ORDER BY kaggle_rank, position) = 1
-    ORDER BY kaggle_rank, username_key"""
+
+# The current board, and after the reveal the public board kept beside it.
+GRADE_BENCHMARKS, GRADE_PARTICIPANTS = _grade_statements("kaggle_rows", "kaggle_members")
+GRADE_PUBLIC_BENCHMARKS, GRADE_PUBLIC_PARTICIPANTS = _grade_statements("public_boards", "public_board_members")
 HAS_PUBLIC_BOARD = "SELECT count(*) > 0 FROM reveals WHERE competition_slug = ?"
 
 # Teams (by TeamId, their name without one) on both boards whose public score and private score both equal
