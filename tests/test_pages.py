@@ -637,10 +637,13 @@ def test_admin_restores_a_backup_only_when_confirmed_and_refuses_a_bad_file(data
     assert said(at, "error") and not at.exception
     with db.connect(data) as con:
         assert con.execute("SELECT count(*) FROM participants").fetchone()[0] == before + 1
+    results = web.data.shared_values()["results"]  # what the pages read before: the restore must drop it
+    results.get(("read before the restore",), lambda: "stale")
     at.file_uploader(key="restore_file").set_value(("backup.zip", saved, "application/zip"))
     at.checkbox(key="restore_sure").check()
     button(at, "Restore").click().run()
     assert "Restored" in said(at, "success")
+    assert web.data.shared_values()["results"].get(("read before the restore",), lambda: "read again") == "read again"
     with db.connect(data) as con:
         assert con.execute("SELECT count(*) FROM participants").fetchone()[0] == before
 

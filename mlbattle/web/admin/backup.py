@@ -40,7 +40,6 @@ def show(ctx: Admin) -> None:
                 raise ValueError("choose a backup zip first")
             web.confirmed(restore_sure, "Yes, replace everything")
             counts = backup.restore_bytes(con, restore_file.getvalue())
-            st.cache_data.clear()
             web.forget_results()
             return counts
 
